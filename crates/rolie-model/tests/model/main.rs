@@ -1,0 +1,5 @@
+//! Round-trip properties and independent-reader checks for the document model.
+
+mod oracle;
+mod roundtrip;
+mod strategies;
