@@ -3,7 +3,7 @@
 use crate::xml::{XmlAttribute, XmlElement};
 
 /// An Atom text construct (RFC 4287 §3.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Text {
     /// `type="text"` (the default).
     Plain(String),
@@ -41,7 +41,7 @@ impl Text {
 }
 
 /// A person construct: author or contributor (RFC 4287 §3.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
     /// Exactly one name (R-4287-3.2-a).
     pub name: String,
@@ -63,7 +63,7 @@ impl Person {
 }
 
 /// An `atom:link` (RFC 4287 §4.2.7).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     /// Target IRI reference.
     pub href: String,
@@ -110,7 +110,7 @@ impl Link {
 }
 
 /// An `atom:category` (RFC 4287 §4.2.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Category {
     /// Required term.
     pub term: String,
@@ -146,7 +146,7 @@ impl Category {
 }
 
 /// The feed's `atom:generator`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Generator {
     /// Human-readable name.
     pub name: String,
@@ -157,7 +157,7 @@ pub struct Generator {
 }
 
 /// `atom:content` (RFC 4287 §4.1.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Content {
     /// Out-of-line content, the only form ROLIE allows (R-8322-6.2.1-b).
     OutOfLine {

@@ -6,7 +6,7 @@ use crate::atom::{Category, Content, Link, Person, Text};
 use crate::xml::{XmlAttribute, XmlElement};
 
 /// `rolie:format`: the data model of the content (R-8322-6.2.3-b, -c).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RolieFormat {
     /// Absolute URI naming the data model (required).
     pub ns: String,
@@ -19,7 +19,7 @@ pub struct RolieFormat {
 }
 
 /// `rolie:property`: a name/value pair about the content (R-8322-6.2.4-b).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RolieProperty {
     /// URI naming the property.
     pub name: String,
@@ -38,7 +38,7 @@ impl RolieProperty {
 }
 
 /// `app:control` (RFC 5023 §13.1).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Control {
     /// `app:draft` is `yes` (R-5023-13-a, R-PROF-DRAFT-a).
     pub draft: bool,

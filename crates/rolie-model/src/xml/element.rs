@@ -4,7 +4,9 @@
 use std::fmt;
 
 /// An expanded name: namespace URI and local name. Prefixes are not part of the identity.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct QName {
     /// Namespace URI, `None` for names in no namespace.
     pub namespace: Option<String>,
@@ -45,7 +47,7 @@ impl fmt::Display for QName {
 }
 
 /// An attribute of a kept element.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct XmlAttribute {
     /// Expanded name.
     pub name: QName,
@@ -63,7 +65,7 @@ impl PartialEq for XmlAttribute {
 impl Eq for XmlAttribute {}
 
 /// A child of a kept element.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum XmlNode {
     /// A nested element.
     Element(XmlElement),
@@ -75,7 +77,7 @@ pub enum XmlNode {
 ///
 /// Equality compares the XML information that matters (expanded names, attribute values,
 /// children) and ignores prefixes and where namespaces were declared, as XML does.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct XmlElement {
     /// Expanded name.
     pub name: QName,

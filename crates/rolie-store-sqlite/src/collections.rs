@@ -1,0 +1,182 @@
+//! Collections and their change counters.
+
+use rolie_model::timestamp;
+use rolie_store::{Collection, CollectionName, CollectionSpec, Freshness, StoreError};
+use sqlx::SqlitePool;
+
+use crate::error::map;
+use crate::records::CollectionRow;
+
+const COLUMNS: &str = "select name, title, information_type, workspace, accept, max_restriction, public, created from collections";
+
+fn accept_json(spec: &CollectionSpec) -> String {
+    serde_json::Value::from(spec.accept.clone()).to_string()
+}
+
+pub(crate) async fn list(pool: &SqlitePool) -> Result<Vec<Collection>, StoreError> {
+    let rows: Vec<CollectionRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} order by name")))
+            .fetch_all(pool)
+            .await
+            .map_err(map)?;
+    rows.into_iter()
+        .map(CollectionRow::into_collection)
+        .collect()
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    name: &CollectionName,
+) -> Result<Collection, StoreError> {
+    let row: CollectionRow =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} where name = ?")))
+            .bind(name.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(map)?
+            .ok_or(StoreError::NotFound)?;
+    row.into_collection()
+}
+
+async fn bump_version(tx: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    sqlx::query(
+        "update store_state set collections_version = collections_version + 1 where id = 1",
+    )
+    .execute(tx)
+    .await
+    .map_err(map)?;
+    Ok(())
+}
+
+pub(crate) async fn create(
+    pool: &SqlitePool,
+    spec: &CollectionSpec,
+) -> Result<Collection, StoreError> {
+    let now = timestamp::to_micros(timestamp::now());
+    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let inserted = sqlx::query(
+        "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(spec.name.as_str())
+    .bind(&spec.title)
+    .bind(&spec.information_type)
+    .bind(&spec.workspace)
+    .bind(accept_json(spec))
+    .bind(i64::from(spec.max_restriction.level()))
+    .bind(spec.public)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted.map_err(map) {
+        Err(StoreError::Conflict(_)) => {
+            return Err(StoreError::Conflict(format!(
+                "collection {} already exists",
+                spec.name
+            )));
+        }
+        other => other?,
+    };
+    bump_version(&mut tx).await?;
+    tx.commit().await.map_err(map)?;
+    Ok(Collection {
+        spec: spec.clone(),
+        created: timestamp::from_micros(now),
+    })
+}
+
+pub(crate) async fn update(
+    pool: &SqlitePool,
+    spec: &CollectionSpec,
+) -> Result<Collection, StoreError> {
+    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let current: Option<(String, i64)> =
+        sqlx::query_as("select information_type, entry_count from collections where name = ?")
+            .bind(spec.name.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+    let Some((information_type, entries)) = current else {
+        return Err(StoreError::NotFound);
+    };
+    if information_type != spec.information_type && entries > 0 {
+        return Err(StoreError::Conflict(format!(
+            "collection {} holds {entries} entries of information type {information_type}; it cannot become {}",
+            spec.name, spec.information_type
+        )));
+    }
+    sqlx::query(
+        "update collections set title = ?, information_type = ?, workspace = ?, accept = ?, max_restriction = ?, public = ? where name = ?",
+    )
+    .bind(&spec.title)
+    .bind(&spec.information_type)
+    .bind(&spec.workspace)
+    .bind(accept_json(spec))
+    .bind(i64::from(spec.max_restriction.level()))
+    .bind(spec.public)
+    .bind(spec.name.as_str())
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    bump_version(&mut tx).await?;
+    tx.commit().await.map_err(map)?;
+    get(pool, &spec.name).await
+}
+
+pub(crate) async fn delete(pool: &SqlitePool, name: &CollectionName) -> Result<(), StoreError> {
+    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let entries: Option<i64> =
+        sqlx::query_scalar("select entry_count from collections where name = ?")
+            .bind(name.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+    match entries {
+        None => return Err(StoreError::NotFound),
+        Some(n) if n > 0 => {
+            return Err(StoreError::Conflict(format!(
+                "collection {name} still holds {n} entries; delete them first"
+            )));
+        }
+        Some(_) => {}
+    }
+    sqlx::query("delete from changes where collection = ?")
+        .bind(name.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    sqlx::query("delete from collections where name = ?")
+        .bind(name.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    bump_version(&mut tx).await?;
+    tx.commit().await.map_err(map)
+}
+
+pub(crate) async fn version(pool: &SqlitePool) -> Result<i64, StoreError> {
+    sqlx::query_scalar("select collections_version from store_state where id = 1")
+        .fetch_one(pool)
+        .await
+        .map_err(map)
+}
+
+pub(crate) async fn freshness(
+    pool: &SqlitePool,
+    name: &CollectionName,
+) -> Result<Freshness, StoreError> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "select change_seq, last_change, entry_count from collections where name = ?",
+    )
+    .bind(name.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(map)?;
+    let (change_seq, last_change, entry_count) = row.ok_or(StoreError::NotFound)?;
+    Ok(Freshness {
+        change_seq,
+        last_change: timestamp::from_micros(last_change),
+        entry_count,
+    })
+}

@@ -1,0 +1,354 @@
+//! Entry writes and reads. Every write locks the database (`begin immediate`), takes the
+//! collection's counters, writes, records the change, and commits before returning.
+
+use rolie_model::timestamp;
+use rolie_store::backend;
+use rolie_store::{
+    Change, ChangeKind, CollectionName, DraftVisibility, EntryData, NewContent, NewEntry,
+    NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
+};
+use sqlx::{SqliteConnection, SqlitePool, Transaction};
+use uuid::Uuid;
+
+use crate::error::map;
+use crate::records::{ENTRY_COLUMNS, EntryRow};
+
+type Tx = Transaction<'static, sqlx::Sqlite>;
+
+/// Starts a write to `collection`: returns the transaction and the edit time to use.
+async fn begin_write(pool: &SqlitePool, collection: &str) -> Result<(Tx, i64), StoreError> {
+    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let last_edited: Option<i64> =
+        sqlx::query_scalar("select last_edited from collections where name = ?")
+            .bind(collection)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+    let last_edited = last_edited.ok_or(StoreError::NotFound)?;
+    Ok((tx, backend::next_edited(last_edited)))
+}
+
+/// Advances the collection's counters and appends the change; returns it.
+async fn record_change(
+    tx: &mut SqliteConnection,
+    collection: &str,
+    kind: ChangeKind,
+    entry_id: Uuid,
+    atom_id: &str,
+    at: i64,
+) -> Result<Change, StoreError> {
+    let delta = match kind {
+        ChangeKind::Create => 1,
+        ChangeKind::Update => 0,
+        ChangeKind::Delete => -1,
+    };
+    let seq: i64 = sqlx::query_scalar(
+        "update collections set change_seq = change_seq + 1, last_change = ?, last_edited = ?, \
+         entry_count = entry_count + ? where name = ? returning change_seq",
+    )
+    .bind(at)
+    .bind(at)
+    .bind(delta)
+    .bind(collection)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map)?;
+    sqlx::query("insert into changes (collection, seq, kind, entry_id, atom_id, at) values (?, ?, ?, ?, ?, ?)")
+        .bind(collection)
+        .bind(seq)
+        .bind(kind.as_str())
+        .bind(entry_id.to_string())
+        .bind(atom_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    Ok(Change {
+        seq,
+        kind,
+        entry_id,
+        atom_id: atom_id.to_owned(),
+        at: timestamp::from_micros(at),
+    })
+}
+
+async fn write_categories(
+    tx: &mut SqliteConnection,
+    id: &str,
+    data: &EntryData,
+) -> Result<(), StoreError> {
+    sqlx::query("delete from entry_categories where entry_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    for category in &data.categories {
+        sqlx::query("insert into entry_categories (entry_id, scheme, term) values (?, ?, ?)")
+            .bind(id)
+            .bind(category.scheme.as_deref())
+            .bind(&category.term)
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredEntry, StoreError> {
+    let collection = entry.collection.as_str();
+    let (mut tx, edited) = begin_write(pool, collection).await?;
+    let data = backend::resolve_data(entry.data, edited, None);
+    let (title, summary) = backend::search_text(&data);
+    let (kind, content_type, content_src, content_hash, content_size) =
+        backend::content_columns(&entry.content);
+    let id = entry.id.to_string();
+    let inserted = sqlx::query(
+        "insert into entries (id, collection, atom_id, publisher, title, summary, published, updated, edited, draft, \
+         restriction, data, etag, content_kind, content_type, content_src, content_hash, content_size, content_modified) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(collection)
+    .bind(&data.atom_id)
+    .bind(&entry.publisher)
+    .bind(title)
+    .bind(summary)
+    .bind(data.published.map(timestamp::to_micros))
+    .bind(data.updated.map(timestamp::to_micros))
+    .bind(edited)
+    .bind(data.draft)
+    .bind(i64::from(data.restriction.level()))
+    .bind(backend::encode_data(&data)?)
+    .bind(backend::new_etag())
+    .bind(kind)
+    .bind(content_type)
+    .bind(content_src)
+    .bind(content_hash)
+    .bind(content_size)
+    .bind(edited)
+    .execute(&mut *tx)
+    .await;
+    match inserted.map_err(map) {
+        Err(StoreError::Conflict(message)) if message.contains("atom_id") => {
+            return Err(backend::duplicate_atom_id(collection, &data.atom_id));
+        }
+        Err(StoreError::Conflict(_)) => {
+            return Err(StoreError::Conflict(format!(
+                "an entry with id {id} already exists"
+            )));
+        }
+        other => other?,
+    };
+    write_categories(&mut tx, &id, &data).await?;
+    if let NewEntryContent::Stored(content) = &entry.content {
+        sqlx::query("insert into contents (entry_id, bytes) values (?, ?)")
+            .bind(&id)
+            .bind(content.bytes.as_ref())
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
+    }
+    record_change(
+        &mut tx,
+        collection,
+        ChangeKind::Create,
+        entry.id,
+        &data.atom_id,
+        edited,
+    )
+    .await?;
+    let stored = fetch(&mut tx, entry.id).await?;
+    tx.commit().await.map_err(map)?;
+    Ok(stored)
+}
+
+async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredEntry, StoreError> {
+    let row: EntryRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from entries e where e.id = ?"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await
+    .map_err(map)?
+    .ok_or(StoreError::NotFound)?;
+    row.into_entry()
+}
+
+/// The SQL condition (with its binds) that hides what `visibility` does not allow.
+pub(crate) fn visibility_clause(visibility: &Visibility) -> (&'static str, Option<String>) {
+    match &visibility.drafts {
+        DraftVisibility::None => ("e.restriction <= ? and e.draft = 0", None),
+        DraftVisibility::OwnedBy(subject) => (
+            "e.restriction <= ? and (e.draft = 0 or e.publisher = ?)",
+            Some(subject.clone()),
+        ),
+        DraftVisibility::All => ("e.restriction <= ?", None),
+    }
+}
+
+pub(crate) async fn get(
+    pool: &SqlitePool,
+    id: Uuid,
+    visibility: &Visibility,
+) -> Result<StoredEntry, StoreError> {
+    let (clause, subject) = visibility_clause(visibility);
+    let row: EntryRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from entries e where e.id = ? and {clause}"
+    )))
+    .bind(id.to_string())
+    .bind(i64::from(visibility.clearance.level()))
+    .bind(subject)
+    .fetch_optional(pool)
+    .await
+    .map_err(map)?
+    .ok_or(StoreError::NotFound)?;
+    row.into_entry()
+}
+
+pub(crate) async fn content(
+    pool: &SqlitePool,
+    id: Uuid,
+    visibility: &Visibility,
+) -> Result<StoredContent, StoreError> {
+    let (clause, subject) = visibility_clause(visibility);
+    let row: Option<(String, Vec<u8>, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select e.content_type, c.bytes, e.content_hash, e.content_modified from entries e \
+         join contents c on c.entry_id = e.id where e.id = ? and {clause}"
+    )))
+    .bind(id.to_string())
+    .bind(i64::from(visibility.clearance.level()))
+    .bind(subject)
+    .fetch_optional(pool)
+    .await
+    .map_err(map)?;
+    let (media_type, bytes, hash, modified) = row.ok_or(StoreError::NotFound)?;
+    Ok(StoredContent {
+        entry_id: id,
+        media_type,
+        bytes: bytes.into(),
+        hash,
+        modified: timestamp::from_micros(modified),
+    })
+}
+
+/// Locks the entry for a write: checks existence and the expected ETag.
+async fn begin_entry_write(
+    pool: &SqlitePool,
+    id: Uuid,
+    expected_etag: Option<&str>,
+) -> Result<(Tx, i64, StoredEntry), StoreError> {
+    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let current = fetch(&mut tx, id).await?;
+    if !backend::etag_matches(expected_etag, &current.etag) {
+        return Err(StoreError::PreconditionFailed);
+    }
+    let last_edited: i64 = sqlx::query_scalar("select last_edited from collections where name = ?")
+        .bind(current.collection.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map)?;
+    Ok((tx, backend::next_edited(last_edited), current))
+}
+
+pub(crate) async fn update(
+    pool: &SqlitePool,
+    id: Uuid,
+    expected_etag: Option<&str>,
+    data: EntryData,
+    content: Option<NewContent>,
+) -> Result<StoredEntry, StoreError> {
+    let (mut tx, edited, current) = begin_entry_write(pool, id, expected_etag).await?;
+    let published = timestamp::to_micros(current.published());
+    let data = backend::resolve_data(data, edited, Some((&current.data.atom_id, published)));
+    let (title, summary) = backend::search_text(&data);
+    let key = id.to_string();
+    sqlx::query(
+        "update entries set title = ?, summary = ?, published = ?, updated = ?, edited = ?, draft = ?, \
+         restriction = ?, data = ?, etag = ? where id = ?",
+    )
+    .bind(title)
+    .bind(summary)
+    .bind(data.published.map(timestamp::to_micros))
+    .bind(data.updated.map(timestamp::to_micros))
+    .bind(edited)
+    .bind(data.draft)
+    .bind(i64::from(data.restriction.level()))
+    .bind(backend::encode_data(&data)?)
+    .bind(backend::new_etag())
+    .bind(&key)
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    write_categories(&mut tx, &key, &data).await?;
+    if let Some(content) = content {
+        let hash = content.hash();
+        sqlx::query(
+            "update entries set content_kind = 'stored', content_type = ?, content_src = null, content_hash = ?, \
+             content_size = ?, content_modified = ? where id = ?",
+        )
+        .bind(&content.media_type)
+        .bind(hash)
+        .bind(i64::try_from(content.bytes.len()).unwrap_or(i64::MAX))
+        .bind(edited)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+        sqlx::query("insert into contents (entry_id, bytes) values (?, ?) on conflict (entry_id) do update set bytes = excluded.bytes")
+            .bind(&key)
+            .bind(content.bytes.as_ref())
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
+    }
+    let collection = current.collection.as_str();
+    record_change(
+        &mut tx,
+        collection,
+        ChangeKind::Update,
+        id,
+        &data.atom_id,
+        edited,
+    )
+    .await?;
+    let stored = fetch(&mut tx, id).await?;
+    tx.commit().await.map_err(map)?;
+    Ok(stored)
+}
+
+pub(crate) async fn delete(
+    pool: &SqlitePool,
+    id: Uuid,
+    expected_etag: Option<&str>,
+) -> Result<Change, StoreError> {
+    let (mut tx, edited, current) = begin_entry_write(pool, id, expected_etag).await?;
+    sqlx::query("delete from entries where id = ?")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    let change = record_change(
+        &mut tx,
+        current.collection.as_str(),
+        ChangeKind::Delete,
+        id,
+        &current.data.atom_id,
+        edited,
+    )
+    .await?;
+    tx.commit().await.map_err(map)?;
+    Ok(change)
+}
+
+/// Whether `name` is a collection (used when a query comes back empty).
+pub(crate) async fn collection_exists(
+    pool: &SqlitePool,
+    name: &CollectionName,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("select 1 from collections where name = ?")
+        .bind(name.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(map)?;
+    Ok(found.is_some())
+}

@@ -1,0 +1,181 @@
+//! Rules every SQL backend applies the same way, kept here so the backends hold only SQL.
+
+use rolie_model::timestamp;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{ChangeKind, ContentInfo, EntryData, NewEntryContent, StoreError};
+
+/// The `app:edited` of the next write to a collection: now, but always after the previous
+/// write, so edit times increase strictly in commit order even if clocks step back or two
+/// writes fall in one microsecond.
+pub fn next_edited(last_edited_micros: i64) -> i64 {
+    timestamp::to_micros(OffsetDateTime::now_utc()).max(last_edited_micros.saturating_add(1))
+}
+
+/// A fresh opaque strong validator for an entry.
+pub fn new_etag() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+/// Whether `expected` (if any) matches the stored ETag.
+pub fn etag_matches(expected: Option<&str>, stored: &str) -> bool {
+    expected.is_none_or(|e| e == stored)
+}
+
+/// Entry metadata as stored: `published` and `updated` resolved against the edit time and,
+/// on updates, the previous values. The `atom:id` never changes once created
+/// (R-4287-4.2.6-a), whatever the update carries.
+pub fn resolve_data(
+    mut data: EntryData,
+    edited_micros: i64,
+    previous: Option<(&str, i64)>,
+) -> EntryData {
+    let edited = timestamp::from_micros(edited_micros);
+    if let Some((atom_id, published)) = previous {
+        data.atom_id = atom_id.to_owned();
+        data.published = Some(data.published.unwrap_or(timestamp::from_micros(published)));
+    } else {
+        data.published = Some(data.published.unwrap_or(edited));
+    }
+    data.updated = Some(data.updated.unwrap_or(edited));
+    data
+}
+
+/// Title and summary as plain text, for the search columns.
+pub fn search_text(data: &EntryData) -> (String, String) {
+    (
+        data.title.as_plain(),
+        data.summary
+            .as_ref()
+            .map(|s| s.as_plain())
+            .unwrap_or_default(),
+    )
+}
+
+/// Serialises entry metadata for the `data` column.
+///
+/// # Errors
+/// `Internal` if serialisation fails (it cannot for these types).
+pub fn encode_data(data: &EntryData) -> Result<String, StoreError> {
+    serde_json::to_string(data)
+        .map_err(|e| StoreError::Internal(format!("encoding entry data: {e}")))
+}
+
+/// Reads the `data` column back.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn decode_data(json: &str) -> Result<EntryData, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Internal(format!("decoding entry data: {e}")))
+}
+
+/// The content columns of a new entry: kind, media type, src, hash, size.
+pub fn content_columns(
+    content: &NewEntryContent,
+) -> (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+) {
+    match content {
+        NewEntryContent::Stored(c) => (
+            "stored",
+            Some(c.media_type.clone()),
+            None,
+            Some(c.hash()),
+            Some(i64::try_from(c.bytes.len()).unwrap_or(i64::MAX)),
+        ),
+        NewEntryContent::External { media_type, src } => (
+            "external",
+            media_type.clone(),
+            Some(src.clone()),
+            None,
+            None,
+        ),
+    }
+}
+
+/// Rebuilds the content description from its columns.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn content_info(
+    kind: &str,
+    media_type: Option<String>,
+    src: Option<String>,
+    hash: Option<String>,
+    size: Option<i64>,
+) -> Result<ContentInfo, StoreError> {
+    match (kind, src) {
+        ("stored", _) => Ok(ContentInfo::Stored {
+            media_type: media_type.unwrap_or_default(),
+            hash: hash.unwrap_or_default(),
+            size: size.unwrap_or_default(),
+        }),
+        ("external", Some(src)) => Ok(ContentInfo::External { media_type, src }),
+        (other, _) => Err(StoreError::Internal(format!(
+            "unknown content kind {other}"
+        ))),
+    }
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape character `\`
+/// taken literally (use with `escape '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Parses a stored change kind.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn change_kind(kind: &str) -> Result<ChangeKind, StoreError> {
+    ChangeKind::parse(kind)
+        .ok_or_else(|| StoreError::Internal(format!("unknown change kind {kind}")))
+}
+
+/// A restriction level from its stored number.
+///
+/// # Errors
+/// `Internal` for a corrupt row.
+pub fn restriction(level: i64) -> Result<rolie_model::Restriction, StoreError> {
+    rolie_model::Restriction::from_level(level)
+        .ok_or_else(|| StoreError::Internal(format!("unknown restriction level {level}")))
+}
+
+/// Conflict message for a duplicate `atom:id`.
+pub fn duplicate_atom_id(collection: &str, atom_id: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "collection {collection} already holds an entry with atom:id {atom_id}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn edited_never_goes_backwards() {
+        let far_future = i64::MAX / 2;
+        assert_eq!(next_edited(far_future), far_future + 1);
+        assert!(next_edited(0) > 1_600_000_000_000_000);
+    }
+}

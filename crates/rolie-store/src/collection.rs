@@ -1,0 +1,115 @@
+//! Collections: the feeds of the server and their policy fields.
+
+use std::fmt;
+
+use rolie_model::Restriction;
+use time::OffsetDateTime;
+
+/// A collection name: the path segment of its feed URI (`/rolie/feeds/{name}`).
+///
+/// Lower-case ASCII letters, digits, `-` and `_`, 1 to 64 characters, starting with a letter
+/// or digit, so it is safe in URIs, file names and SQL without quoting.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct CollectionName(String);
+
+impl CollectionName {
+    /// Checks `name`.
+    ///
+    /// # Errors
+    /// A message saying which rule `name` breaks.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let valid_start = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let valid_rest = name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if name.is_empty() || name.len() > 64 || !valid_start || !valid_rest {
+            return Err(format!(
+                "collection name \"{name}\" must be 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
+            ));
+        }
+        Ok(CollectionName(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CollectionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CollectionName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        CollectionName::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a collection is and who may put what into it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CollectionSpec {
+    /// Path name.
+    pub name: CollectionName,
+    /// Human-readable title (service document, feed title).
+    pub title: String,
+    /// ROLIE information type term (`incident`, `indicator`, ...), R-8322-5.1.2-a.
+    pub information_type: String,
+    /// Workspace title the collection is listed under (R-8322-5.1.1-a).
+    pub workspace: String,
+    /// Media types that may be POSTed (R-5023-8-d).
+    pub accept: Vec<String>,
+    /// Most restrictive level the collection takes; stricter content is refused
+    /// (R-CSIRT-SEC-b, R-PROF-AUTHZ-c).
+    pub max_restriction: Restriction,
+    /// Whether callers without credentials may read it (R-8322-5.4-b).
+    pub public: bool,
+}
+
+/// A stored collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// Its definition.
+    pub spec: CollectionSpec,
+    /// When it was created.
+    pub created: OffsetDateTime,
+}
+
+/// The cheap per-collection values conditional GET is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// Sequence number of the latest change (create, update or delete); 0 when none.
+    pub change_seq: i64,
+    /// Time of the latest change: the feed's `atom:updated` (R-8322-6.1.3-a). The creation
+    /// time of the collection while it has never changed.
+    pub last_change: OffsetDateTime,
+    /// Number of entries, all restriction levels and drafts included.
+    pub entry_count: i64,
+}
+
+impl CollectionSpec {
+    /// Whether content of `restriction` may be stored in this collection.
+    pub fn accepts(&self, restriction: Restriction) -> bool {
+        restriction <= self.max_restriction
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_uri_safe() {
+        assert!(CollectionName::parse("incidents").is_ok());
+        assert!(CollectionName::parse("tlp-red_2024").is_ok());
+        for bad in ["", "Incidents", "-x", "a/b", "a b", "é", &"x".repeat(65)] {
+            assert!(CollectionName::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

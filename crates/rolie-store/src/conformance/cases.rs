@@ -1,0 +1,1050 @@
+//! The conformance cases. Each takes a fresh, empty store.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rolie_model::vocabulary::{media_type, scheme};
+use rolie_model::{Restriction, RolieProperty, Text};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::fixtures::{sample_data, sample_entry, sample_spec};
+use crate::{
+    AuditRecord, ChangeKind, CollectionName, ContentInfo, DraftVisibility, EntryFilter, FeedQuery,
+    NewContent, NewEntryContent, NewFeedToken, PageKey, PagePosition, Store, StoreError,
+    StoredEntry, Visibility,
+};
+
+type Shared = Arc<dyn Store>;
+
+fn name(s: &str) -> CollectionName {
+    CollectionName::parse(s).expect("valid test collection name")
+}
+
+async fn with_collection(store: &Shared, collection: &str) {
+    store
+        .create_collection(&sample_spec(collection))
+        .await
+        .expect("create collection");
+}
+
+async fn insert(store: &Shared, collection: &str, n: usize) -> StoredEntry {
+    store
+        .create_entry(sample_entry(collection, n))
+        .await
+        .expect("create entry")
+}
+
+fn query(collection: &str, limit: u32, position: PagePosition) -> FeedQuery {
+    FeedQuery {
+        collection: name(collection),
+        visibility: Visibility::everything(),
+        limit,
+        position,
+        filter: EntryFilter::default(),
+    }
+}
+
+/// Follows `next` from the first page; returns ids page by page.
+async fn walk(store: &Shared, mut q: FeedQuery) -> Vec<Vec<Uuid>> {
+    let mut pages = Vec::new();
+    q.position = PagePosition::First;
+    loop {
+        let page = store.list_entries(&q).await.expect("list entries");
+        pages.push(page.entries.iter().map(|e| e.id).collect());
+        match page.next {
+            Some(next) => q.position = next,
+            None => return pages,
+        }
+        assert!(pages.len() < 10_000, "page chain does not end");
+    }
+}
+
+/// Collections: create, read, list, update, delete; names unique; the version moves.
+pub async fn collections_are_created_listed_updated_and_deleted(store: Shared) {
+    let v0 = store.collections_version().await.expect("version");
+    let created = store
+        .create_collection(&sample_spec("alpha"))
+        .await
+        .expect("create");
+    assert_eq!(created.spec, sample_spec("alpha"));
+    let v1 = store.collections_version().await.expect("version");
+    assert_ne!(v0, v1, "creating a collection changes the version");
+    assert_eq!(
+        store
+            .create_collection(&sample_spec("alpha"))
+            .await
+            .map(|_| ()),
+        Err(StoreError::Conflict(
+            "collection alpha already exists".into()
+        )),
+    );
+    store
+        .create_collection(&sample_spec("beta"))
+        .await
+        .expect("create");
+    let names: Vec<String> = store
+        .list_collections()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.spec.name.to_string())
+        .collect();
+    assert_eq!(names, ["alpha", "beta"]);
+    let mut changed = sample_spec("alpha");
+    changed.title = "Renamed — ünïcode".into();
+    changed.public = true;
+    changed.max_restriction = Restriction::Partner;
+    changed.accept = vec![media_type::JSON.into()];
+    store.update_collection(&changed).await.expect("update");
+    assert_eq!(
+        store
+            .get_collection(&name("alpha"))
+            .await
+            .expect("get")
+            .spec,
+        changed
+    );
+    assert_ne!(store.collections_version().await.expect("version"), v1);
+    store
+        .delete_collection(&name("beta"))
+        .await
+        .expect("delete");
+    assert_eq!(
+        store.get_collection(&name("beta")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.delete_collection(&name("beta")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .update_collection(&sample_spec("gamma"))
+            .await
+            .map(|_| ()),
+        Err(StoreError::NotFound)
+    );
+}
+
+/// A collection holding entries is not deleted, and its information type is not changed.
+pub async fn a_collection_with_entries_cannot_be_deleted(store: Shared) {
+    with_collection(&store, "full").await;
+    let entry = insert(&store, "full", 1).await;
+    assert!(matches!(
+        store.delete_collection(&name("full")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut spec = sample_spec("full");
+    spec.information_type = "indicator".into();
+    assert!(matches!(
+        store.update_collection(&spec).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .delete_entry(entry.id, None)
+        .await
+        .expect("delete entry");
+    store
+        .delete_collection(&name("full"))
+        .await
+        .expect("empty collection is deleted");
+}
+
+/// Every field of an entry comes back as written; content is byte-exact.
+pub async fn entries_round_trip_every_field(store: Shared) {
+    with_collection(&store, "c").await;
+    let new = sample_entry("c", 7);
+    let created = store.create_entry(new.clone()).await.expect("create");
+    assert_eq!(created.id, new.id);
+    assert_eq!(created.collection, new.collection);
+    assert_eq!(created.publisher, "alice");
+    assert_eq!(
+        created.published(),
+        created.edited,
+        "published defaults to the creation time"
+    );
+    assert_eq!(
+        created.updated(),
+        created.edited,
+        "updated defaults to the edit time"
+    );
+    let mut expected = new.data.clone();
+    expected.published = Some(created.edited);
+    expected.updated = Some(created.edited);
+    assert_eq!(created.data, expected);
+    assert!(!created.etag.is_empty());
+    let read = store
+        .get_entry(new.id, &Visibility::everything())
+        .await
+        .expect("get");
+    assert_eq!(read, created);
+    let content = store
+        .get_content(new.id, &Visibility::everything())
+        .await
+        .expect("content");
+    assert_eq!(content.bytes, Bytes::from("<doc n=\"7\"/>"));
+    assert_eq!(content.media_type, media_type::XML);
+    assert_eq!(content.modified, created.edited);
+    match &created.content {
+        ContentInfo::Stored {
+            media_type,
+            hash,
+            size,
+        } => {
+            assert_eq!(media_type, media_type::XML);
+            assert_eq!(*size, 12);
+            assert_eq!(hash, &content.hash);
+        }
+        other => panic!("expected stored content, got {other:?}"),
+    }
+    let mut explicit = sample_entry("c", 8);
+    let published = OffsetDateTime::from_unix_timestamp(1_600_000_000).expect("valid time");
+    explicit.data.published = Some(published);
+    let stored = store.create_entry(explicit).await.expect("create");
+    assert_eq!(
+        stored.published(),
+        published,
+        "an explicit published time is kept"
+    );
+    assert_eq!(
+        store
+            .get_entry(Uuid::now_v7(), &Visibility::everything())
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// A 1 MB binary body and unicode metadata survive byte-exact.
+pub async fn large_and_unicode_content_round_trips_byte_exact(store: Shared) {
+    with_collection(&store, "big").await;
+    let mut bytes = Vec::with_capacity(1 << 20);
+    let mut x: u32 = 0x1234_5678;
+    while bytes.len() < 1 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.extend_from_slice("\u{0}\u{1F980} Ωmega".as_bytes());
+    let mut entry = sample_entry("big", 1);
+    entry.data.title = Text::plain("標題 \u{1F980} \"quoted\" <tag> & 'apos'");
+    entry.content = NewEntryContent::Stored(NewContent {
+        media_type: "application/octet-stream".into(),
+        bytes: Bytes::from(bytes.clone()),
+    });
+    let created = store.create_entry(entry.clone()).await.expect("create");
+    let content = store
+        .get_content(created.id, &Visibility::everything())
+        .await
+        .expect("content");
+    assert_eq!(content.bytes.len(), bytes.len());
+    assert!(
+        content.bytes == bytes,
+        "content differs from what was stored"
+    );
+    let read = store
+        .get_entry(created.id, &Visibility::everything())
+        .await
+        .expect("get");
+    assert_eq!(read.data.title, entry.data.title);
+}
+
+/// Content elsewhere is recorded, never fetched; there are no stored bytes to serve.
+pub async fn external_content_is_recorded_as_given(store: Shared) {
+    with_collection(&store, "ext").await;
+    let mut entry = sample_entry("ext", 1);
+    entry.content = NewEntryContent::External {
+        media_type: Some(media_type::XML.into()),
+        src: "https://other.example/iodef/1.xml".into(),
+    };
+    let created = store.create_entry(entry).await.expect("create");
+    assert_eq!(
+        created.content,
+        ContentInfo::External {
+            media_type: Some(media_type::XML.into()),
+            src: "https://other.example/iodef/1.xml".into()
+        }
+    );
+    assert_eq!(
+        store
+            .get_content(created.id, &Visibility::everything())
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// Entries need an existing collection.
+pub async fn creating_in_a_missing_collection_is_not_found(store: Shared) {
+    assert_eq!(
+        store.create_entry(sample_entry("nowhere", 1)).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// `atom:id` is unique per collection, not across collections.
+pub async fn a_duplicate_atom_id_in_one_collection_conflicts(store: Shared) {
+    with_collection(&store, "one").await;
+    with_collection(&store, "two").await;
+    let first = sample_entry("one", 1);
+    store.create_entry(first.clone()).await.expect("create");
+    let mut again = sample_entry("one", 2);
+    again.data.atom_id = first.data.atom_id.clone();
+    assert!(matches!(
+        store.create_entry(again.clone()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut same_id = sample_entry("one", 3);
+    same_id.id = first.id;
+    assert!(matches!(
+        store.create_entry(same_id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    again.collection = name("two");
+    store
+        .create_entry(again)
+        .await
+        .expect("same atom id in another collection");
+    let page = store
+        .list_entries(&query("one", 10, PagePosition::First))
+        .await
+        .expect("list");
+    assert_eq!(page.entries.len(), 1, "the refused entries were not stored");
+}
+
+/// Updates move `app:edited`, `updated` and the ETag forward and keep `published`.
+pub async fn updates_advance_edited_and_etag_and_keep_published(store: Shared) {
+    with_collection(&store, "u").await;
+    let created = insert(&store, "u", 1).await;
+    let mut data = created.data.clone();
+    data.title = Text::plain("changed");
+    data.updated = None;
+    data.published = None;
+    let updated = store
+        .update_entry(created.id, Some(&created.etag), data)
+        .await
+        .expect("update");
+    assert_eq!(updated.data.title, Text::plain("changed"));
+    assert!(updated.edited > created.edited);
+    assert_eq!(updated.updated(), updated.edited);
+    assert_eq!(updated.published(), created.published());
+    assert_ne!(updated.etag, created.etag);
+    let content = NewContent {
+        media_type: media_type::XML.into(),
+        bytes: Bytes::from_static(b"<doc rev=\"2\"/>"),
+    };
+    let replaced = store
+        .update_content(
+            created.id,
+            Some(&updated.etag),
+            content,
+            updated.data.clone(),
+        )
+        .await
+        .expect("update content");
+    assert!(replaced.edited > updated.edited);
+    assert_ne!(replaced.etag, updated.etag);
+    let stored = store
+        .get_content(created.id, &Visibility::everything())
+        .await
+        .expect("content");
+    assert_eq!(stored.bytes, Bytes::from_static(b"<doc rev=\"2\"/>"));
+    assert_eq!(stored.modified, replaced.edited);
+    assert_eq!(
+        store
+            .update_entry(Uuid::now_v7(), None, sample_data(1))
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// A stale ETag fails with `PreconditionFailed` and leaves the entry as it was.
+pub async fn a_stale_etag_fails_and_changes_nothing(store: Shared) {
+    with_collection(&store, "s").await;
+    let created = insert(&store, "s", 1).await;
+    let mut data = created.data.clone();
+    data.title = Text::plain("first");
+    store
+        .update_entry(created.id, Some(&created.etag), data.clone())
+        .await
+        .expect("update");
+    data.title = Text::plain("second");
+    assert_eq!(
+        store
+            .update_entry(created.id, Some(&created.etag), data)
+            .await,
+        Err(StoreError::PreconditionFailed)
+    );
+    assert_eq!(
+        store.delete_entry(created.id, Some(&created.etag)).await,
+        Err(StoreError::PreconditionFailed)
+    );
+    let content = NewContent {
+        media_type: media_type::XML.into(),
+        bytes: Bytes::from_static(b"<x/>"),
+    };
+    assert_eq!(
+        store
+            .update_content(created.id, Some("\"nope\""), content, created.data.clone())
+            .await,
+        Err(StoreError::PreconditionFailed)
+    );
+    let now = store
+        .get_entry(created.id, &Visibility::everything())
+        .await
+        .expect("get");
+    assert_eq!(now.data.title, Text::plain("first"));
+    let stored = store
+        .get_content(created.id, &Visibility::everything())
+        .await
+        .expect("content");
+    assert_eq!(stored.bytes, Bytes::from("<doc n=\"1\"/>"));
+}
+
+/// Of sixteen writers holding the same ETag, exactly one succeeds.
+pub async fn exactly_one_of_concurrent_writers_with_the_same_etag_wins(store: Shared) {
+    with_collection(&store, "race").await;
+    let created = insert(&store, "race", 1).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            let etag = created.etag.clone();
+            let mut data = created.data.clone();
+            data.title = Text::plain(format!("writer {i}"));
+            tokio::spawn(async move { store.update_entry(created.id, Some(&etag), data).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => wins += 1,
+            Err(StoreError::PreconditionFailed) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+/// Read-modify-write with If-Match and retry loses no update.
+pub async fn no_update_is_lost_under_sixteen_concurrent_writers(store: Shared) {
+    with_collection(&store, "rmw").await;
+    let created = insert(&store, "rmw", 1).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    let current = store
+                        .get_entry(created.id, &Visibility::everything())
+                        .await?;
+                    let mut data = current.data.clone();
+                    data.properties
+                        .push(RolieProperty::new("urn:example:writer", i.to_string()));
+                    match store
+                        .update_entry(created.id, Some(&current.etag), data)
+                        .await
+                    {
+                        Ok(_) => return Ok::<_, StoreError>(()),
+                        Err(StoreError::PreconditionFailed) => continue,
+                        Err(other) => return Err(other),
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("update");
+    }
+    let final_entry = store
+        .get_entry(created.id, &Visibility::everything())
+        .await
+        .expect("get");
+    let writers: HashSet<&str> = final_entry
+        .data
+        .properties
+        .iter()
+        .filter(|p| p.name == "urn:example:writer")
+        .map(|p| p.value.as_str())
+        .collect();
+    assert_eq!(writers.len(), 16, "every writer's change is present");
+}
+
+/// Deleted entries and their content are gone, from feeds too, and leave a tombstone.
+pub async fn deleted_entries_are_gone_and_leave_tombstones(store: Shared) {
+    with_collection(&store, "d").await;
+    let keep = insert(&store, "d", 1).await;
+    let gone = insert(&store, "d", 2).await;
+    let change = store
+        .delete_entry(gone.id, Some(&gone.etag))
+        .await
+        .expect("delete");
+    assert_eq!(change.kind, ChangeKind::Delete);
+    assert_eq!(change.atom_id, gone.data.atom_id);
+    assert_eq!(change.entry_id, gone.id);
+    assert_eq!(
+        store.get_entry(gone.id, &Visibility::everything()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.get_content(gone.id, &Visibility::everything()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.delete_entry(gone.id, None).await,
+        Err(StoreError::NotFound)
+    );
+    let page = store
+        .list_entries(&query("d", 10, PagePosition::First))
+        .await
+        .expect("list");
+    assert_eq!(
+        page.entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![keep.id]
+    );
+    let changes = store
+        .changes_since(&name("d"), 0, 10)
+        .await
+        .expect("changes");
+    assert_eq!(changes.last(), Some(&change));
+}
+
+/// Sequence, last change time and count move with every create, update and delete.
+pub async fn freshness_moves_on_every_write(store: Shared) {
+    with_collection(&store, "f").await;
+    let f0 = store.freshness(&name("f")).await.expect("freshness");
+    assert_eq!((f0.change_seq, f0.entry_count), (0, 0));
+    let e = insert(&store, "f", 1).await;
+    let f1 = store.freshness(&name("f")).await.expect("freshness");
+    assert_eq!((f1.change_seq, f1.entry_count), (1, 1));
+    assert_eq!(f1.last_change, e.edited);
+    let u = store
+        .update_entry(e.id, None, e.data.clone())
+        .await
+        .expect("update");
+    let f2 = store.freshness(&name("f")).await.expect("freshness");
+    assert_eq!((f2.change_seq, f2.entry_count), (2, 1));
+    assert_eq!(f2.last_change, u.edited);
+    let d = store.delete_entry(e.id, None).await.expect("delete");
+    let f3 = store.freshness(&name("f")).await.expect("freshness");
+    assert_eq!((f3.change_seq, f3.entry_count), (3, 0));
+    assert_eq!(f3.last_change, d.at);
+    assert!(
+        f3.last_change > f2.last_change,
+        "a delete moves the feed's updated time"
+    );
+    assert_eq!(
+        store.freshness(&name("f")).await.expect("again"),
+        f3,
+        "reads do not move it"
+    );
+    assert_eq!(
+        store.freshness(&name("missing")).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// Concurrent creates get distinct, strictly increasing `app:edited` in sequence order.
+pub async fn edited_increases_strictly_in_commit_order(store: Shared) {
+    with_collection(&store, "order").await;
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_entry(sample_entry("order", i)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("create");
+    }
+    let changes = store
+        .changes_since(&name("order"), 0, 1000)
+        .await
+        .expect("changes");
+    assert_eq!(changes.len(), 64);
+    for pair in changes.windows(2) {
+        assert_eq!(
+            pair[1].seq,
+            pair[0].seq + 1,
+            "sequence numbers are dense per collection"
+        );
+        assert!(
+            pair[1].at > pair[0].at,
+            "edited increases with the sequence"
+        );
+    }
+}
+
+/// `next` from the first page and `previous` from the last cover every entry once, in order.
+pub async fn pages_chain_forward_and_backward_without_gaps(store: Shared) {
+    with_collection(&store, "p").await;
+    let mut ids = Vec::new();
+    for i in 0..23 {
+        ids.push(insert(&store, "p", i).await.id);
+    }
+    ids.reverse();
+    let pages = walk(&store, query("p", 5, PagePosition::First)).await;
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        [5, 5, 5, 5, 3]
+    );
+    assert_eq!(pages.concat(), ids);
+
+    let mut backward = Vec::new();
+    let mut position = PagePosition::Last;
+    loop {
+        let page = store
+            .list_entries(&query("p", 5, position))
+            .await
+            .expect("list");
+        assert!(
+            page.entries
+                .windows(2)
+                .all(|w| PageKey::of(&w[0]) > PageKey::of(&w[1])),
+            "newest first within a page"
+        );
+        backward.splice(0..0, page.entries.iter().map(|e| e.id));
+        match page.previous {
+            Some(previous) => position = previous,
+            None => break,
+        }
+    }
+    assert_eq!(backward, ids);
+
+    let last = store
+        .list_entries(&query("p", 5, PagePosition::Last))
+        .await
+        .expect("last");
+    assert_eq!(last.entries.len(), 5);
+    assert_eq!(last.next, None);
+    assert_eq!(last.entries.last().map(|e| e.id), ids.last().copied());
+    let first = store
+        .list_entries(&query("p", 5, PagePosition::First))
+        .await
+        .expect("first");
+    assert_eq!(first.previous, None);
+    let big = store
+        .list_entries(&query("p", 100, PagePosition::First))
+        .await
+        .expect("one page");
+    assert_eq!(
+        (big.entries.len(), big.next, big.previous),
+        (23, None, None)
+    );
+}
+
+/// R-PROF-PAGE-a/b: entries that existed when a walk started and did not change since are
+/// seen exactly once, while many writers insert and update concurrently.
+pub async fn a_page_walk_sees_each_unchanged_entry_exactly_once_under_concurrent_inserts(
+    store: Shared,
+) {
+    with_collection(&store, "walk").await;
+    let mut before = Vec::new();
+    for i in 0..150 {
+        before.push(insert(&store, "walk", i).await);
+    }
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let store = store.clone();
+            let victims: Vec<StoredEntry> =
+                before.iter().skip(w * 7).step_by(19).cloned().collect();
+            tokio::spawn(async move {
+                let mut touched = Vec::new();
+                for i in 0..25 {
+                    store
+                        .create_entry(sample_entry("walk", 1000 + w * 100 + i))
+                        .await?;
+                    if let Some(victim) = victims.get(i) {
+                        let mut data = victim.data.clone();
+                        data.title = Text::plain(format!("touched by {w}"));
+                        store.update_entry(victim.id, None, data).await?;
+                        touched.push(victim.id);
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Ok::<_, StoreError>(touched)
+            })
+        })
+        .collect();
+    let mut seen: HashMap<Uuid, usize> = HashMap::new();
+    let mut q = query("walk", 7, PagePosition::First);
+    loop {
+        let page = store.list_entries(&q).await.expect("list");
+        for e in &page.entries {
+            *seen.entry(e.id).or_default() += 1;
+        }
+        tokio::task::yield_now().await;
+        match page.next {
+            Some(next) => q.position = next,
+            None => break,
+        }
+    }
+    let mut changed = HashSet::new();
+    for writer in writers {
+        changed.extend(writer.await.expect("task").expect("writes"));
+    }
+    for (id, count) in &seen {
+        assert_eq!(*count, 1, "entry {id} seen {count} times");
+    }
+    for e in before.iter().filter(|e| !changed.contains(&e.id)) {
+        assert_eq!(seen.get(&e.id), Some(&1), "unchanged entry {} missed", e.id);
+    }
+}
+
+async fn insert_with(
+    store: &Shared,
+    collection: &str,
+    n: usize,
+    restriction: Restriction,
+    draft: bool,
+    publisher: &str,
+) -> StoredEntry {
+    let mut entry = sample_entry(collection, n);
+    entry.data.restriction = restriction;
+    entry.data.draft = draft;
+    entry.publisher = publisher.to_owned();
+    store.create_entry(entry).await.expect("create")
+}
+
+/// Hidden entries are filtered in the query: pages stay full, lookups say NotFound.
+pub async fn restriction_filtering_happens_in_the_query(store: Shared) {
+    with_collection(&store, "r").await;
+    let mut public = Vec::new();
+    let mut red = Vec::new();
+    for i in 0..12 {
+        public.push(
+            insert_with(&store, "r", i, Restriction::Public, false, "alice")
+                .await
+                .id,
+        );
+        red.push(
+            insert_with(&store, "r", 100 + i, Restriction::Private, false, "alice")
+                .await
+                .id,
+        );
+    }
+    public.reverse();
+    let mut q = query("r", 5, PagePosition::First);
+    q.visibility = Visibility {
+        clearance: Restriction::Partner,
+        drafts: DraftVisibility::None,
+    };
+    let pages = walk(&store, q.clone()).await;
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        [5, 5, 2],
+        "pages are full despite hidden entries"
+    );
+    assert_eq!(pages.concat(), public);
+    q.position = PagePosition::Last;
+    let last = store.list_entries(&q).await.expect("last");
+    assert_eq!(
+        last.entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+        public[7..].to_vec()
+    );
+    assert_eq!(
+        store.get_entry(red[0], &q.visibility).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.get_content(red[0], &q.visibility).await,
+        Err(StoreError::NotFound)
+    );
+    assert!(store.get_entry(public[0], &q.visibility).await.is_ok());
+    let all = walk(&store, query("r", 50, PagePosition::First)).await;
+    assert_eq!(all.concat().len(), 24);
+}
+
+/// Drafts: visible to their publisher and to administrators, to nobody else.
+pub async fn drafts_are_visible_to_their_publisher_and_admins_only(store: Shared) {
+    with_collection(&store, "dr").await;
+    let draft = insert_with(&store, "dr", 1, Restriction::Public, true, "alice").await;
+    let open = insert_with(&store, "dr", 2, Restriction::Public, false, "alice").await;
+    let visible = |drafts| Visibility {
+        clearance: Restriction::Private,
+        drafts,
+    };
+    for (v, expect_draft) in [
+        (visible(DraftVisibility::None), false),
+        (visible(DraftVisibility::OwnedBy("bob".into())), false),
+        (visible(DraftVisibility::OwnedBy("alice".into())), true),
+        (visible(DraftVisibility::All), true),
+    ] {
+        let mut q = query("dr", 10, PagePosition::First);
+        q.visibility = v.clone();
+        let ids: Vec<Uuid> = store
+            .list_entries(&q)
+            .await
+            .expect("list")
+            .entries
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(ids.contains(&draft.id), expect_draft, "{v:?}");
+        assert!(ids.contains(&open.id));
+        assert_eq!(
+            store.get_entry(draft.id, &v).await.is_ok(),
+            expect_draft,
+            "{v:?}"
+        );
+    }
+}
+
+/// Date, category and text filters select in the query.
+pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
+    with_collection(&store, "flt").await;
+    let mut entries = Vec::new();
+    for i in 0..10 {
+        let mut e = sample_entry("flt", i);
+        e.data.updated = Some(
+            OffsetDateTime::from_unix_timestamp(1_700_000_000 + i as i64 * 3600).expect("time"),
+        );
+        if i == 3 {
+            e.data.title = Text::plain("Phishing WAVE against Webmail 50%_off");
+        }
+        entries.push(store.create_entry(e).await.expect("create"));
+    }
+    let run = |filter: EntryFilter| {
+        let store = store.clone();
+        async move {
+            let mut q = query("flt", 100, PagePosition::First);
+            q.filter = filter;
+            let mut ids: Vec<Uuid> = store
+                .list_entries(&q)
+                .await
+                .expect("list")
+                .entries
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let ids = |range: std::ops::Range<usize>| {
+        let mut v: Vec<Uuid> = entries[range].iter().map(|e| e.id).collect();
+        v.sort();
+        v
+    };
+    let t =
+        |i: i64| Some(OffsetDateTime::from_unix_timestamp(1_700_000_000 + i * 3600).expect("time"));
+    assert_eq!(
+        run(EntryFilter {
+            updated_since: t(7),
+            ..EntryFilter::default()
+        })
+        .await,
+        ids(7..10)
+    );
+    assert_eq!(
+        run(EntryFilter {
+            updated_before: t(2),
+            ..EntryFilter::default()
+        })
+        .await,
+        ids(0..2)
+    );
+    assert_eq!(
+        run(EntryFilter {
+            updated_since: t(2),
+            updated_before: t(4),
+            ..EntryFilter::default()
+        })
+        .await,
+        ids(2..4)
+    );
+    let mitigation: Vec<Uuid> = {
+        let mut v: Vec<Uuid> = entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, e)| e.id)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        run(EntryFilter {
+            category: Some((None, "mitigation".into())),
+            ..EntryFilter::default()
+        })
+        .await,
+        mitigation
+    );
+    assert_eq!(
+        run(EntryFilter {
+            category: Some((Some(scheme::IODEF_PURPOSE.into()), "mitigation".into())),
+            ..EntryFilter::default()
+        })
+        .await,
+        mitigation
+    );
+    assert!(
+        run(EntryFilter {
+            category: Some((Some("urn:other".into()), "mitigation".into())),
+            ..EntryFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        run(EntryFilter {
+            text: Some("phishing wave".into()),
+            ..EntryFilter::default()
+        })
+        .await,
+        ids(3..4)
+    );
+    assert_eq!(
+        run(EntryFilter {
+            text: Some("50%_".into()),
+            ..EntryFilter::default()
+        })
+        .await,
+        ids(3..4),
+        "LIKE wildcards are matched literally"
+    );
+    assert!(
+        run(EntryFilter {
+            text: Some("%".into()),
+            ..EntryFilter::default()
+        })
+        .await
+        .len()
+            == 1
+    );
+    assert_eq!(
+        run(EntryFilter {
+            text: Some("ümlaut".into()),
+            ..EntryFilter::default()
+        })
+        .await
+        .len(),
+        9,
+        "all titles but the replaced one"
+    );
+    assert!(
+        run(EntryFilter {
+            text: Some("'; drop table entries; --".into()),
+            ..EntryFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+/// The change log pages by sequence and keeps deletions.
+pub async fn changes_since_pages_through_the_change_log(store: Shared) {
+    with_collection(&store, "log").await;
+    let a = insert(&store, "log", 1).await;
+    let b = insert(&store, "log", 2).await;
+    store
+        .update_entry(a.id, None, a.data.clone())
+        .await
+        .expect("update");
+    store.delete_entry(b.id, None).await.expect("delete");
+    let all = store
+        .changes_since(&name("log"), 0, 100)
+        .await
+        .expect("changes");
+    let kinds: Vec<_> = all.iter().map(|c| (c.kind, c.entry_id)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ChangeKind::Create, a.id),
+            (ChangeKind::Create, b.id),
+            (ChangeKind::Update, a.id),
+            (ChangeKind::Delete, b.id)
+        ]
+    );
+    let tail = store
+        .changes_since(&name("log"), all[1].seq, 1)
+        .await
+        .expect("changes");
+    assert_eq!(tail, vec![all[2].clone()]);
+    assert!(
+        store
+            .changes_since(&name("log"), all[3].seq, 10)
+            .await
+            .expect("changes")
+            .is_empty()
+    );
+}
+
+/// Feed tokens: stored with their hash only, listed, revoked once.
+pub async fn feed_tokens_are_stored_listed_and_revoked(store: Shared) {
+    let token = NewFeedToken {
+        id: Uuid::now_v7(),
+        subject: "reader@example".into(),
+        label: "Thunderbird on the SOC laptop".into(),
+        clearance: Restriction::Partner,
+        collections: vec!["incidents".into()],
+        secret_hash: "ab".repeat(32),
+        expires: None,
+    };
+    let created = store.create_feed_token(&token).await.expect("create");
+    assert_eq!(created.token, token);
+    assert_eq!(created.revoked, None);
+    assert_eq!(store.get_feed_token(token.id).await.expect("get"), created);
+    assert_eq!(
+        store.list_feed_tokens().await.expect("list"),
+        vec![created.clone()]
+    );
+    let revoked = store.revoke_feed_token(token.id).await.expect("revoke");
+    let when = revoked.revoked.expect("revoked time");
+    let again = store
+        .revoke_feed_token(token.id)
+        .await
+        .expect("revoke again");
+    assert_eq!(
+        again.revoked,
+        Some(when),
+        "the first revocation time is kept"
+    );
+    assert_eq!(
+        store.get_feed_token(token.id).await.expect("get").revoked,
+        Some(when)
+    );
+    assert_eq!(
+        store.revoke_feed_token(Uuid::now_v7()).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+/// The audit log is append-only and read newest first.
+pub async fn audit_records_are_appended_and_listed_newest_first(store: Shared) {
+    for i in 0..5 {
+        store
+            .append_audit(&AuditRecord {
+                at: OffsetDateTime::from_unix_timestamp(1_700_000_000 + i).expect("time"),
+                subject: format!("user{i}"),
+                action: "create_entry".into(),
+                resource: "/rolie/feeds/incidents".into(),
+                outcome: if i % 2 == 0 {
+                    "allowed".into()
+                } else {
+                    "denied".into()
+                },
+                status: if i % 2 == 0 { 201 } else { 403 },
+                request_id: Some(format!("req-{i}")),
+                detail: None,
+            })
+            .await
+            .expect("append");
+    }
+    let all = store.list_audit(None, 10).await.expect("list");
+    assert_eq!(
+        all.iter()
+            .map(|a| a.record.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["user4", "user3", "user2", "user1", "user0"]
+    );
+    assert_eq!(all[1].record.status, 403);
+    let older = store.list_audit(Some(all[1].seq), 2).await.expect("list");
+    assert_eq!(
+        older
+            .iter()
+            .map(|a| a.record.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["user2", "user1"]
+    );
+}

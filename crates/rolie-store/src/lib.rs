@@ -1,0 +1,122 @@
+#![doc = include_str!("../README.md")]
+
+mod audit;
+pub mod backend;
+mod collection;
+mod entry;
+mod error;
+mod paging;
+mod token;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+pub use audit::{AuditEntry, AuditRecord};
+pub use collection::{Collection, CollectionName, CollectionSpec, Freshness};
+pub use entry::{
+    Change, ChangeKind, ContentInfo, DraftVisibility, EntryData, EntryExtras, NewContent, NewEntry,
+    NewEntryContent, StoredContent, StoredEntry, Visibility,
+};
+pub use error::StoreError;
+pub use paging::{
+    DEFAULT_PAGE_SIZE, EntryFilter, FeedPage, FeedQuery, InvalidCursor, MAX_PAGE_SIZE, PageKey,
+    PagePosition,
+};
+pub use token::{FeedToken, NewFeedToken};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Persistent state of the server. Every write is one transaction, committed before the call
+/// returns; every method is safe to call concurrently.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers (`/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// All collections, by name.
+    async fn list_collections(&self) -> StoreResult<Vec<Collection>>;
+
+    /// One collection.
+    async fn get_collection(&self, name: &CollectionName) -> StoreResult<Collection>;
+
+    /// Creates a collection; `Conflict` when the name is taken.
+    async fn create_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection>;
+
+    /// Replaces a collection's definition; `Conflict` when the information type would change
+    /// while it holds entries (its entries are records of the old type, R-8322-6.1.1-a).
+    async fn update_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection>;
+
+    /// Deletes a collection; `Conflict` while it holds entries.
+    async fn delete_collection(&self, name: &CollectionName) -> StoreResult<()>;
+
+    /// A number that changes whenever any collection is created, changed or deleted: the
+    /// service document's validator.
+    async fn collections_version(&self) -> StoreResult<i64>;
+
+    /// The collection's change counters, in one cheap query.
+    async fn freshness(&self, name: &CollectionName) -> StoreResult<Freshness>;
+
+    /// Creates an entry and its content. `Conflict` when the collection already holds an
+    /// entry with the same `atom:id`; `NotFound` when the collection does not exist.
+    async fn create_entry(&self, entry: NewEntry) -> StoreResult<StoredEntry>;
+
+    /// An entry, if it exists and `visibility` allows it (`NotFound` otherwise).
+    async fn get_entry(&self, id: Uuid, visibility: &Visibility) -> StoreResult<StoredEntry>;
+
+    /// The stored content of an entry, under the same visibility rule.
+    async fn get_content(&self, id: Uuid, visibility: &Visibility) -> StoreResult<StoredContent>;
+
+    /// Replaces an entry's metadata, keeping its content. With `expected_etag`, fails with
+    /// `PreconditionFailed` unless it is the current ETag.
+    async fn update_entry(
+        &self,
+        id: Uuid,
+        expected_etag: Option<&str>,
+        data: EntryData,
+    ) -> StoreResult<StoredEntry>;
+
+    /// Replaces an entry's content and metadata together (a PUT of the media resource).
+    async fn update_content(
+        &self,
+        id: Uuid,
+        expected_etag: Option<&str>,
+        content: NewContent,
+        data: EntryData,
+    ) -> StoreResult<StoredEntry>;
+
+    /// Deletes an entry and its content, leaving a tombstone in the change log.
+    async fn delete_entry(&self, id: Uuid, expected_etag: Option<&str>) -> StoreResult<Change>;
+
+    /// One feed page.
+    async fn list_entries(&self, query: &FeedQuery) -> StoreResult<FeedPage>;
+
+    /// Changes of a collection with a sequence number above `after`, oldest first.
+    async fn changes_since(
+        &self,
+        collection: &CollectionName,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>>;
+
+    /// Stores a feed-reader token.
+    async fn create_feed_token(&self, token: &NewFeedToken) -> StoreResult<FeedToken>;
+
+    /// A feed-reader token by id, revoked ones included.
+    async fn get_feed_token(&self, id: Uuid) -> StoreResult<FeedToken>;
+
+    /// All feed-reader tokens, newest first.
+    async fn list_feed_tokens(&self) -> StoreResult<Vec<FeedToken>>;
+
+    /// Revokes a token; revoking twice keeps the first time.
+    async fn revoke_feed_token(&self, id: Uuid) -> StoreResult<FeedToken>;
+
+    /// Appends to the audit log.
+    async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+
+    /// Audit records with `seq` below `before` (all when `None`), newest first.
+    async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
