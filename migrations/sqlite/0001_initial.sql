@@ -11,6 +11,8 @@ insert into store_state (id, collections_version) values (1, 0);
 
 create table collections (
     name text primary key,
+    -- atom:id of the collection's feed: minted once, never derived from a URL (RFC 4287 §4.2.6)
+    feed_id text not null unique,
     title text not null,
     information_type text not null,
     workspace text not null,

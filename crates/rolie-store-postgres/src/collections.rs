@@ -8,7 +8,7 @@ use crate::error::map;
 use crate::records::CollectionRow;
 
 const COLUMNS: &str = "select name, title, information_type, workspace, accept::text as accept, max_restriction, \
-     public, created from collections";
+     public, created, feed_id::text as feed_id from collections";
 
 fn accept_json(spec: &CollectionSpec) -> String {
     serde_json::Value::from(spec.accept.clone()).to_string()
@@ -48,10 +48,11 @@ async fn bump_version(tx: &mut sqlx::PgConnection) -> Result<(), StoreError> {
 
 pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Collection, StoreError> {
     let now = timestamp::to_micros(timestamp::now());
+    let feed_id = uuid::Uuid::new_v4();
     let mut tx = pool.begin().await.map_err(map)?;
     let inserted = sqlx::query(
-        "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change) \
-         values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $8)",
+        "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change, feed_id) \
+         values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $8, $9)",
     )
     .bind(spec.name.as_str())
     .bind(&spec.title)
@@ -61,6 +62,7 @@ pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     .bind(spec.max_restriction.level())
     .bind(spec.public)
     .bind(now)
+    .bind(feed_id)
     .execute(&mut *tx)
     .await;
     match inserted.map_err(map) {
@@ -77,6 +79,7 @@ pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     Ok(Collection {
         spec: spec.clone(),
         created: timestamp::from_micros(now),
+        feed_id: format!("urn:uuid:{feed_id}"),
     })
 }
 

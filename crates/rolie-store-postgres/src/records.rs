@@ -61,6 +61,7 @@ pub(crate) struct CollectionRow {
     max_restriction: i16,
     public: bool,
     created: i64,
+    feed_id: String,
 }
 
 impl CollectionRow {
@@ -77,6 +78,7 @@ impl CollectionRow {
                 public: self.public,
             },
             created: timestamp::from_micros(self.created),
+            feed_id: format!("urn:uuid:{}", self.feed_id),
         })
     }
 }

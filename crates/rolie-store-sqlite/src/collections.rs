@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 use crate::error::map;
 use crate::records::CollectionRow;
 
-const COLUMNS: &str = "select name, title, information_type, workspace, accept, max_restriction, public, created from collections";
+const COLUMNS: &str = "select name, title, information_type, workspace, accept, max_restriction, public, created, feed_id from collections";
 
 fn accept_json(spec: &CollectionSpec) -> String {
     serde_json::Value::from(spec.accept.clone()).to_string()
@@ -53,10 +53,11 @@ pub(crate) async fn create(
     spec: &CollectionSpec,
 ) -> Result<Collection, StoreError> {
     let now = timestamp::to_micros(timestamp::now());
+    let feed_id = uuid::Uuid::new_v4();
     let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
     let inserted = sqlx::query(
-        "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change) \
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change, feed_id) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(spec.name.as_str())
     .bind(&spec.title)
@@ -67,6 +68,7 @@ pub(crate) async fn create(
     .bind(spec.public)
     .bind(now)
     .bind(now)
+    .bind(feed_id.to_string())
     .execute(&mut *tx)
     .await;
     match inserted.map_err(map) {
@@ -83,6 +85,7 @@ pub(crate) async fn create(
     Ok(Collection {
         spec: spec.clone(),
         created: timestamp::from_micros(now),
+        feed_id: format!("urn:uuid:{feed_id}"),
     })
 }
 

@@ -65,6 +65,7 @@ pub(crate) struct CollectionRow {
     max_restriction: i64,
     public: bool,
     created: i64,
+    feed_id: String,
 }
 
 impl CollectionRow {
@@ -81,6 +82,7 @@ impl CollectionRow {
                 public: self.public,
             },
             created: timestamp::from_micros(self.created),
+            feed_id: format!("urn:uuid:{}", self.feed_id),
         })
     }
 }

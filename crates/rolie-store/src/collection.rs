@@ -79,6 +79,8 @@ pub struct Collection {
     pub spec: CollectionSpec,
     /// When it was created.
     pub created: OffsetDateTime,
+    /// The `atom:id` of its feed, `urn:uuid:` form; minted at creation, never changed.
+    pub feed_id: String,
 }
 
 /// The cheap per-collection values conditional GET is computed from.

@@ -12,7 +12,13 @@ use crate::CollectionName;
 
 /// Entry metadata other than the indexed columns: kept as one JSON document.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct EntryExtras {
+    /// The title the publisher wrote, if any; otherwise the title is derived from the
+    /// content and derived again when the content changes.
+    pub client_title: Option<Text>,
+    /// The summary the publisher wrote, if any (same rule as `client_title`).
+    pub client_summary: Option<Text>,
     /// Contributors.
     pub contributors: Vec<Person>,
     /// `atom:rights`.
