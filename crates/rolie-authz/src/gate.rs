@@ -1,0 +1,474 @@
+//! Capabilities: the store is reachable only through values that a positive decision
+//! yields, so a handler that forgets to authorize does not compile (STYLE §2).
+//!
+//! A [`Reader`] bakes the caller's clearance and draft visibility into every query, so no
+//! read can forget the restriction filter either.
+
+use std::sync::Arc;
+
+use rolie_store::{
+    AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, DraftVisibility,
+    EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, Freshness, NewContent, NewEntry,
+    NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent, StoredEntry,
+    Visibility,
+};
+use uuid::Uuid;
+
+use crate::{Action, Authorizer, Decision, Principal, Resource};
+
+/// Why access was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// The caller has no credentials and needs some (401).
+    #[error("authentication is required")]
+    Unauthenticated,
+    /// The caller is known but not allowed (403); the message says what is missing.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The store refused or failed (NotFound also covers what the caller may not see).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The front door to the store.
+#[derive(Clone)]
+pub struct Gate {
+    store: Arc<dyn Store>,
+    authorizer: Arc<dyn Authorizer>,
+}
+
+/// A collection the caller may read. Only a [`Reader`] makes one.
+#[derive(Debug, Clone)]
+pub struct ReadableCollection(Collection);
+
+impl ReadableCollection {
+    /// The collection.
+    pub fn collection(&self) -> &Collection {
+        &self.0
+    }
+}
+
+impl Gate {
+    /// A gate over `store` deciding with `authorizer`.
+    pub fn new(store: Arc<dyn Store>, authorizer: Arc<dyn Authorizer>) -> Self {
+        Gate { store, authorizer }
+    }
+
+    /// The decision for `principal`, `action`, `resource`.
+    pub fn decide(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Decision {
+        self.authorizer.decide(principal, action, resource)
+    }
+
+    /// Read access for `principal`.
+    pub fn reader<'a>(&'a self, principal: &'a Principal) -> Reader<'a> {
+        Reader {
+            gate: self,
+            principal,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.store.ping().await
+    }
+
+    /// Appends to the audit log. The server records every write attempt, so this needs no
+    /// decision; it cannot change or remove records.
+    pub async fn record(&self, record: &AuditRecord) -> StoreResult<()> {
+        self.store.append_audit(record).await
+    }
+
+    fn refusal(principal: &Principal, what: String) -> AccessError {
+        if principal.is_anonymous() {
+            AccessError::Unauthenticated
+        } else {
+            AccessError::Forbidden(what)
+        }
+    }
+
+    /// Write access to a collection.
+    ///
+    /// # Errors
+    /// `Store(NotFound)` for an unknown collection, `Unauthenticated`/`Forbidden` when the
+    /// caller may not write it.
+    pub async fn collection_writer<'a>(
+        &'a self,
+        principal: &'a Principal,
+        name: &CollectionName,
+    ) -> Result<CollectionWriter<'a>, AccessError> {
+        let collection = self.store.get_collection(name).await?;
+        match self.decide(
+            principal,
+            Action::Write,
+            Resource::Collection(&collection.spec),
+        ) {
+            Decision::Allow => Ok(CollectionWriter {
+                gate: self,
+                principal,
+                collection,
+            }),
+            Decision::Deny => Err(Self::refusal(
+                principal,
+                format!("{} may not publish to collection {name}", principal.subject),
+            )),
+        }
+    }
+
+    /// Write access to one entry the caller can see.
+    ///
+    /// # Errors
+    /// `Store(NotFound)` when the entry does not exist or is hidden from the caller,
+    /// `Unauthenticated`/`Forbidden` when the caller may not write its collection.
+    pub async fn entry_writer<'a>(
+        &'a self,
+        principal: &'a Principal,
+        id: Uuid,
+    ) -> Result<EntryWriter<'a>, AccessError> {
+        let (entry, collection) = self.reader(principal).entry(id).await?;
+        let collection = collection.0;
+        match self.decide(
+            principal,
+            Action::Write,
+            Resource::Collection(&collection.spec),
+        ) {
+            Decision::Allow => Ok(EntryWriter {
+                gate: self,
+                entry,
+                collection,
+            }),
+            Decision::Deny => Err(Self::refusal(
+                principal,
+                format!(
+                    "{} may not change entries of collection {}",
+                    principal.subject, collection.spec.name
+                ),
+            )),
+        }
+    }
+
+    /// Server administration.
+    ///
+    /// # Errors
+    /// `Unauthenticated`/`Forbidden` unless the caller administers the server.
+    pub fn administrator<'a>(
+        &'a self,
+        principal: &'a Principal,
+    ) -> Result<Administrator<'a>, AccessError> {
+        match self.decide(principal, Action::Administer, Resource::Server) {
+            Decision::Allow => Ok(Administrator { gate: self }),
+            Decision::Deny => Err(Self::refusal(
+                principal,
+                format!(
+                    "{} is not an administrator (needs rolie:admin)",
+                    principal.subject
+                ),
+            )),
+        }
+    }
+
+    /// Administration of one collection (server administrators and the collection's own).
+    ///
+    /// # Errors
+    /// `Store(NotFound)` for an unknown collection, `Unauthenticated`/`Forbidden` otherwise.
+    pub async fn collection_administrator<'a>(
+        &'a self,
+        principal: &'a Principal,
+        name: &CollectionName,
+    ) -> Result<CollectionAdministrator<'a>, AccessError> {
+        let collection = self.store.get_collection(name).await?;
+        match self.decide(
+            principal,
+            Action::Administer,
+            Resource::Collection(&collection.spec),
+        ) {
+            Decision::Allow => Ok(CollectionAdministrator {
+                gate: self,
+                collection,
+            }),
+            Decision::Deny => Err(Self::refusal(
+                principal,
+                format!("{} may not administer collection {name}", principal.subject),
+            )),
+        }
+    }
+}
+
+/// Reads, filtered to what the principal may see.
+pub struct Reader<'a> {
+    gate: &'a Gate,
+    principal: &'a Principal,
+}
+
+impl Reader<'_> {
+    /// The caller.
+    pub fn principal(&self) -> &Principal {
+        self.principal
+    }
+
+    /// What the caller sees: its clearance; its own drafts, all drafts for administrators
+    /// (R-PROF-DRAFT-a).
+    pub fn visibility(&self) -> Visibility {
+        let drafts = if self
+            .gate
+            .decide(self.principal, Action::Administer, Resource::Server)
+            == Decision::Allow
+        {
+            DraftVisibility::All
+        } else if self.principal.is_anonymous() {
+            DraftVisibility::None
+        } else {
+            DraftVisibility::OwnedBy(self.principal.subject.clone())
+        };
+        Visibility {
+            clearance: self.principal.clearance,
+            drafts,
+        }
+    }
+
+    fn may_read(&self, spec: &CollectionSpec) -> bool {
+        self.gate
+            .decide(self.principal, Action::Read, Resource::Collection(spec))
+            == Decision::Allow
+    }
+
+    /// The collections the caller may read (R-PROF-AUTHZ-a).
+    pub async fn collections(&self) -> StoreResult<Vec<ReadableCollection>> {
+        Ok(self
+            .gate
+            .store
+            .list_collections()
+            .await?
+            .into_iter()
+            .filter(|c| self.may_read(&c.spec))
+            .map(ReadableCollection)
+            .collect())
+    }
+
+    /// One collection, if the caller may read it.
+    ///
+    /// # Errors
+    /// `Store(NotFound)`, `Unauthenticated` or `Forbidden`.
+    pub async fn collection(
+        &self,
+        name: &CollectionName,
+    ) -> Result<ReadableCollection, AccessError> {
+        let collection = self.gate.store.get_collection(name).await?;
+        if self.may_read(&collection.spec) {
+            Ok(ReadableCollection(collection))
+        } else {
+            Err(Gate::refusal(
+                self.principal,
+                format!("{} may not read collection {name}", self.principal.subject),
+            ))
+        }
+    }
+
+    /// The collections version (service document validator).
+    pub async fn collections_version(&self) -> StoreResult<i64> {
+        self.gate.store.collections_version().await
+    }
+
+    /// Change counters of a readable collection.
+    pub async fn freshness(&self, collection: &ReadableCollection) -> StoreResult<Freshness> {
+        self.gate.store.freshness(&collection.0.spec.name).await
+    }
+
+    /// A feed page of a readable collection, filtered by the caller's visibility.
+    pub async fn page(
+        &self,
+        collection: &ReadableCollection,
+        limit: u32,
+        position: PagePosition,
+        filter: EntryFilter,
+    ) -> StoreResult<FeedPage> {
+        self.gate
+            .store
+            .list_entries(&FeedQuery {
+                collection: collection.0.spec.name.clone(),
+                visibility: self.visibility(),
+                limit,
+                position,
+                filter,
+            })
+            .await
+    }
+
+    /// Changes of a readable collection (tombstones included).
+    pub async fn changes(
+        &self,
+        collection: &ReadableCollection,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Change>> {
+        self.gate
+            .store
+            .changes_since(&collection.0.spec.name, after, limit)
+            .await
+    }
+
+    /// An entry and its collection. Entries the caller may not see, by clearance, draft
+    /// state or collection, are `NotFound`: their existence is not revealed (R-PROF-AUTHZ-b).
+    ///
+    /// # Errors
+    /// `Store(NotFound)` or a store failure.
+    pub async fn entry(&self, id: Uuid) -> Result<(StoredEntry, ReadableCollection), AccessError> {
+        let entry = self.gate.store.get_entry(id, &self.visibility()).await?;
+        let collection = self.gate.store.get_collection(&entry.collection).await?;
+        if !self.may_read(&collection.spec) {
+            return Err(StoreError::NotFound.into());
+        }
+        Ok((entry, ReadableCollection(collection)))
+    }
+
+    /// An entry's stored content, under the same rule as [`Reader::entry`].
+    ///
+    /// # Errors
+    /// As [`Reader::entry`].
+    pub async fn content(&self, id: Uuid) -> Result<(StoredContent, StoredEntry), AccessError> {
+        let (entry, _) = self.entry(id).await?;
+        let content = self.gate.store.get_content(id, &self.visibility()).await?;
+        Ok((content, entry))
+    }
+}
+
+/// Permission to publish into one collection.
+pub struct CollectionWriter<'a> {
+    gate: &'a Gate,
+    principal: &'a Principal,
+    collection: Collection,
+}
+
+impl CollectionWriter<'_> {
+    /// The collection.
+    pub fn collection(&self) -> &Collection {
+        &self.collection
+    }
+
+    /// Creates an entry in this collection, published by the caller.
+    pub async fn create_entry(&self, mut entry: NewEntry) -> StoreResult<StoredEntry> {
+        entry.collection = self.collection.spec.name.clone();
+        entry.publisher = self.principal.subject.clone();
+        self.gate.store.create_entry(entry).await
+    }
+}
+
+/// Permission to change one entry.
+pub struct EntryWriter<'a> {
+    gate: &'a Gate,
+    entry: StoredEntry,
+    collection: Collection,
+}
+
+impl EntryWriter<'_> {
+    /// The entry as it was when access was granted.
+    pub fn entry(&self) -> &StoredEntry {
+        &self.entry
+    }
+
+    /// Its collection.
+    pub fn collection(&self) -> &Collection {
+        &self.collection
+    }
+
+    /// Replaces the entry's metadata.
+    pub async fn update(
+        &self,
+        expected_etag: Option<&str>,
+        data: EntryData,
+    ) -> StoreResult<StoredEntry> {
+        self.gate
+            .store
+            .update_entry(self.entry.id, expected_etag, data)
+            .await
+    }
+
+    /// Replaces the entry's content and metadata.
+    pub async fn update_content(
+        &self,
+        expected_etag: Option<&str>,
+        content: NewContent,
+        data: EntryData,
+    ) -> StoreResult<StoredEntry> {
+        self.gate
+            .store
+            .update_content(self.entry.id, expected_etag, content, data)
+            .await
+    }
+
+    /// Deletes the entry.
+    pub async fn delete(&self, expected_etag: Option<&str>) -> StoreResult<Change> {
+        self.gate
+            .store
+            .delete_entry(self.entry.id, expected_etag)
+            .await
+    }
+}
+
+/// Server administration.
+pub struct Administrator<'a> {
+    gate: &'a Gate,
+}
+
+impl Administrator<'_> {
+    /// All collections.
+    pub async fn collections(&self) -> StoreResult<Vec<Collection>> {
+        self.gate.store.list_collections().await
+    }
+
+    /// Creates a collection.
+    pub async fn create_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection> {
+        self.gate.store.create_collection(spec).await
+    }
+
+    /// Feed tokens.
+    pub async fn feed_tokens(&self) -> StoreResult<Vec<FeedToken>> {
+        self.gate.store.list_feed_tokens().await
+    }
+
+    /// Stores a feed token.
+    pub async fn create_feed_token(&self, token: &NewFeedToken) -> StoreResult<FeedToken> {
+        self.gate.store.create_feed_token(token).await
+    }
+
+    /// Revokes a feed token.
+    pub async fn revoke_feed_token(&self, id: Uuid) -> StoreResult<FeedToken> {
+        self.gate.store.revoke_feed_token(id).await
+    }
+
+    /// Audit records, newest first.
+    pub async fn audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        self.gate.store.list_audit(before, limit).await
+    }
+}
+
+/// Administration of one collection.
+pub struct CollectionAdministrator<'a> {
+    gate: &'a Gate,
+    collection: Collection,
+}
+
+impl CollectionAdministrator<'_> {
+    /// The collection.
+    pub fn collection(&self) -> &Collection {
+        &self.collection
+    }
+
+    /// Replaces its definition (the name stays).
+    pub async fn update(&self, mut spec: CollectionSpec) -> StoreResult<Collection> {
+        spec.name = self.collection.spec.name.clone();
+        self.gate.store.update_collection(&spec).await
+    }
+
+    /// Deletes it (only when empty).
+    pub async fn delete(&self) -> StoreResult<()> {
+        self.gate
+            .store
+            .delete_collection(&self.collection.spec.name)
+            .await
+    }
+}
