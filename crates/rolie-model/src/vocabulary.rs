@@ -112,6 +112,8 @@ pub mod property {
     pub const CONTENT_UPDATED_DATE: &str = "urn:ietf:params:rolie:property:content-updated-date";
     /// Private-use prefix (R-8322-7.4-b).
     pub const LOCAL_PREFIX: &str = "urn:ietf:params:rolie:property:local";
+    /// The `Slug` the publisher sent with its POST (RFC 5023 §9.7), kept as a hint.
+    pub const SLUG: &str = "urn:ietf:params:rolie:property:local:slug";
     /// The IncidentID `name` (issuing CSIRT), R-CSIRT-PROP-c.
     pub const IODEF_INCIDENT_ID_NAME: &str =
         "urn:ietf:params:rolie:property:local:iodef-incidentid-name";

@@ -1,0 +1,204 @@
+//! Start-up work shared by the commands: opening the store, the token secret, the default
+//! collections, the authentication chain.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use rand::RngCore;
+use rolie_authz::authenticate::{
+    ClientCertAuthenticator, FeedTokenAuthenticator, JwtAuthenticator, JwtKey, JwtSettings,
+};
+use rolie_authz::{Authenticator, AuthenticatorChain, Gate, PolicyAuthorizer};
+use rolie_model::Restriction;
+use rolie_model::vocabulary::{information_type, media_type};
+use rolie_store::{CollectionName, CollectionSpec, Store, StoreError};
+use rolie_store_postgres::{PgSettings, PgStore};
+use rolie_store_sqlite::SqliteStore;
+
+use crate::settings::Settings;
+
+/// Opens the configured store and applies migrations.
+///
+/// # Errors
+/// When the database cannot be opened.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
+    if settings.is_postgres() {
+        let pg = PgSettings {
+            max_connections: settings.postgres.max_connections.unwrap_or(16),
+            statement_timeout: Duration::from_millis(
+                settings.postgres.statement_timeout_ms.unwrap_or(10_000),
+            ),
+            acquire_timeout: Duration::from_millis(
+                settings.postgres.acquire_timeout_ms.unwrap_or(3_000),
+            ),
+        };
+        let store = PgStore::connect(&settings.database_url, &pg)
+            .await
+            .map_err(|e| anyhow!("ROLIE_DATABASE_URL: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    if settings.embedded_database {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "ROLIE_DATA_DIR: cannot create {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let store = SqliteStore::open(&settings.database_url)
+        .await
+        .map_err(|e| anyhow!("ROLIE_DATABASE_URL: {e}"))?;
+    Ok(Arc::new(store))
+}
+
+/// The HS256 secret and whether it was generated in the data directory (development
+/// default) rather than configured.
+///
+/// # Errors
+/// When the secret file cannot be read or written.
+pub fn hs256_secret(settings: &Settings) -> Result<(Vec<u8>, bool)> {
+    if let Some(secret) = &settings.hs256_secret {
+        return Ok((secret.as_bytes().to_vec(), false));
+    }
+    let path = settings.data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok((existing.trim().as_bytes().to_vec(), true));
+    }
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "ROLIE_DATA_DIR: cannot create {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(&path, &secret)?;
+    Ok((secret.into_bytes(), true))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// The collections a fresh server starts with (R-CSIRT-TYPE-a).
+pub fn default_collections() -> Vec<CollectionSpec> {
+    let accept = vec![
+        media_type::ATOM_ENTRY.to_owned(),
+        media_type::XML.to_owned(),
+        media_type::JSON.to_owned(),
+    ];
+    let spec = |name: &str, title: &str, kind: &str| CollectionSpec {
+        name: CollectionName::parse(name).expect("valid built-in name"),
+        title: title.to_owned(),
+        information_type: kind.to_owned(),
+        workspace: "Incident handling".to_owned(),
+        accept: accept.clone(),
+        max_restriction: Restriction::Private,
+        public: false,
+    };
+    vec![
+        spec("incidents", "Incident reports", information_type::INCIDENT),
+        spec(
+            "indicators",
+            "Indicators of compromise",
+            information_type::INDICATOR,
+        ),
+    ]
+}
+
+/// Creates the configured collections that do not exist yet, or the defaults when nothing is
+/// configured and the store is empty.
+///
+/// # Errors
+/// On store failures.
+pub async fn ensure_collections(store: &dyn Store, settings: &Settings) -> Result<Vec<String>> {
+    let wanted = if settings.collections.is_empty() {
+        if !store
+            .list_collections()
+            .await
+            .map_err(|e| anyhow!("listing collections: {e}"))?
+            .is_empty()
+        {
+            return Ok(Vec::new());
+        }
+        default_collections()
+    } else {
+        settings.collections.clone()
+    };
+    let mut created = Vec::new();
+    for spec in wanted {
+        match store.create_collection(&spec).await {
+            Ok(_) => created.push(spec.name.to_string()),
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(anyhow!("creating collection {}: {e}", spec.name)),
+        }
+    }
+    Ok(created)
+}
+
+/// The authentication chain: bearer tokens, client certificates, feed-reader tokens.
+///
+/// # Errors
+/// When a key file cannot be read.
+pub fn authenticators(
+    settings: &Settings,
+    secret: &[u8],
+    store: Arc<dyn Store>,
+) -> Result<AuthenticatorChain> {
+    let mut keys = vec![JwtKey::hs256(secret, None)];
+    for key in &settings.jwt.public_keys {
+        let algorithm = key
+            .algorithm
+            .parse::<jsonwebtoken::Algorithm>()
+            .map_err(|_| anyhow!("jwt.public_keys: unknown algorithm {}", key.algorithm))?;
+        let pem = std::fs::read(&key.path)
+            .with_context(|| format!("jwt.public_keys: cannot read {}", key.path.display()))?;
+        keys.push(
+            JwtKey::from_pem(algorithm, &pem, key.kid.clone())
+                .map_err(|e| anyhow!("jwt.public_keys {}: {e}", key.path.display()))?,
+        );
+    }
+    let jwt = JwtAuthenticator::new(
+        keys,
+        settings.jwt.jwks_file.clone(),
+        JwtSettings {
+            issuers: settings.jwt.issuers.clone(),
+            audiences: settings.jwt.audiences.clone(),
+            leeway_seconds: settings.jwt.leeway_seconds,
+            default_clearance: Some(settings.policy.default_clearance),
+        },
+    )
+    .map_err(|e| anyhow!("jwt.jwks_file: {e}"))?;
+    let mut chain: Vec<Arc<dyn Authenticator>> = vec![Arc::new(jwt)];
+    if !settings.client_certificates.is_empty() {
+        chain.push(Arc::new(ClientCertAuthenticator::new(
+            settings.client_certificates.clone(),
+        )));
+    }
+    chain.push(Arc::new(FeedTokenAuthenticator::new(store)));
+    Ok(AuthenticatorChain::new(chain))
+}
+
+/// The gate with the configured policy.
+pub fn gate(settings: &Settings, store: Arc<dyn Store>) -> Gate {
+    Gate::new(
+        store,
+        Arc::new(PolicyAuthorizer::new(settings.policy.clone())),
+    )
+}

@@ -1,0 +1,150 @@
+//! Command-line arguments. Every setting flag also reads a `ROLIE_*` variable; flags win over
+//! the environment, which wins over the configuration file, which wins over defaults.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A ROLIE (RFC 8322) feed server for IODEF security incidents.
+#[derive(Debug, Parser)]
+#[command(name = "rolie", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: SettingArgs,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the repository (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Mint a bearer token, or a feed-reader credential with --feed-reader.
+    Token(TokenArgs),
+    /// Publish every IODEF file (*.xml, *.json) of a directory into a collection.
+    Import(ImportArgs),
+    /// Print the audit log, newest first.
+    Audit(AuditArgs),
+}
+
+/// `rolie token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Subject (`sub`) of the token.
+    #[arg(long)]
+    pub subject: String,
+    /// Space-separated scopes: rolie:read, rolie:write, rolie:admin, rolie:read:<collection>,
+    /// rolie:write:<collection>.
+    #[arg(long, default_value = "rolie:read")]
+    pub scope: String,
+    /// Clearance: public/white, partner/green, need-to-know/amber, private/red (default: the
+    /// policy's default clearance).
+    #[arg(long)]
+    pub clearance: Option<String>,
+    /// Lifetime in days.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Issue a revocable read-only credential for HTTP Basic (feed readers) instead.
+    #[arg(long)]
+    pub feed_reader: bool,
+    /// Label of a feed-reader credential.
+    #[arg(long, default_value = "")]
+    pub label: String,
+    /// Collections a feed-reader credential may read (default: all the subject may read).
+    #[arg(long, value_delimiter = ',')]
+    pub collections: Vec<String>,
+}
+
+/// `rolie import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Directory holding IODEF documents.
+    pub dir: PathBuf,
+    /// Collection to publish into.
+    #[arg(long, default_value = "incidents")]
+    pub collection: String,
+    /// Publisher recorded on the entries.
+    #[arg(long, default_value = "rolie-import")]
+    pub subject: String,
+}
+
+/// `rolie audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// How many records.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// Settings that can come from flags and `ROLIE_*` variables.
+#[derive(Debug, Args, Default)]
+pub struct SettingArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "ROLIE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ROLIE_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// Database: `sqlite://path` or `postgres://…` [default: SQLite in the data directory].
+    #[arg(
+        long,
+        env = "ROLIE_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Public base URL for absolute links [default: from the listen address].
+    #[arg(long, env = "ROLIE_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Directory for the embedded database and generated secrets [default: ./rolie-data].
+    #[arg(long, env = "ROLIE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// HS256 secret for bearer tokens.
+    #[arg(
+        long,
+        env = "ROLIE_JWT_HS256_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_hs256_secret: Option<String>,
+    /// File holding the HS256 secret.
+    #[arg(long, env = "ROLIE_JWT_HS256_SECRET_FILE", global = true)]
+    pub jwt_hs256_secret_file: Option<PathBuf>,
+    /// TLS certificate chain (PEM).
+    #[arg(long, env = "ROLIE_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "ROLIE_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates for client certificates (PEM); enables mutual TLS.
+    #[arg(long, env = "ROLIE_TLS_CLIENT_CA", global = true)]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
+    #[arg(long, env = "ROLIE_ALLOW_PLAIN_HTTP", global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_plain_http: Option<bool>,
+    /// Log format: pretty or json.
+    #[arg(long, env = "ROLIE_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+    /// Organisation named as author of feeds.
+    #[arg(long, env = "ROLIE_ORGANIZATION", global = true)]
+    pub organization: Option<String>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "ROLIE_MAX_BODY_BYTES", global = true)]
+    pub max_body_bytes: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,103 @@
+//! `rolie import DIR`: publish a directory of IODEF documents through the same rules as a
+//! POST (validation, derived metadata, restriction caps, duplicate incidents).
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use bytes::Bytes;
+use rolie_iodef::Syntax;
+use rolie_server::publish::{self, PublishSettings, Submission};
+use rolie_store::{CollectionName, NewEntry};
+use uuid::Uuid;
+
+use crate::bootstrap;
+use crate::cli::ImportArgs;
+use crate::commands::operator;
+use crate::settings::Settings;
+
+/// Publishes each `*.xml` and `*.json` file; reports one line per file. Exit code 1 when any
+/// file was refused (duplicates are not failures).
+pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
+    let name = CollectionName::parse(&args.collection).map_err(|e| anyhow!("--collection: {e}"))?;
+    let store = bootstrap::open_store(&settings).await?;
+    bootstrap::ensure_collections(store.as_ref(), &settings).await?;
+    let gate = bootstrap::gate(&settings, store);
+    let principal = operator(&args.subject);
+    let writer = gate
+        .collection_writer(&principal, &name)
+        .await
+        .map_err(|e| anyhow!("collection {name}: {e}"))?;
+    let mut files: Vec<_> = std::fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot read {}", args.dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let policy = settings.restriction_policy();
+    let publish_settings = PublishSettings {
+        organization: &settings.organization,
+        policy: &policy,
+    };
+    let (mut created, mut duplicates, mut refused) = (0, 0, 0);
+    for path in files {
+        let syntax = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("xml") => Syntax::Xml,
+            Some("json") => Syntax::Json,
+            _ => continue,
+        };
+        let outcome = async {
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read: {e}"))?;
+            if bytes.len() > settings.max_body_bytes {
+                return Err(format!(
+                    "larger than max_body_bytes ({})",
+                    settings.max_body_bytes
+                ));
+            }
+            let document = rolie_iodef::parse(Bytes::from(bytes), syntax, &policy)
+                .map_err(|e| e.to_string())?;
+            let (data, content) = publish::new_entry(
+                &writer.collection().spec,
+                Submission::Document(document),
+                path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
+                &publish_settings,
+            )
+            .map_err(|e| e.to_string())?;
+            writer
+                .create_entry(NewEntry {
+                    id: Uuid::now_v7(),
+                    collection: name.clone(),
+                    publisher: args.subject.clone(),
+                    data,
+                    content,
+                })
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        match outcome {
+            Ok(entry) => {
+                created += 1;
+                println!("created\t{}\t{}", path.display(), entry.id);
+            }
+            Err(e) if e.contains("already holds an entry") => {
+                duplicates += 1;
+                println!("exists\t{}\t{e}", path.display());
+            }
+            Err(e) => {
+                refused += 1;
+                println!("refused\t{}\t{e}", path.display());
+            }
+        }
+    }
+    eprintln!("{created} created, {duplicates} already present, {refused} refused");
+    Ok(if refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,137 @@
+//! `rolie serve`: the server.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use rolie_authz::authenticate::{TokenIssuer, TokenRequest};
+use rolie_authz::{SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE};
+use rolie_model::Restriction;
+use rolie_server::{AppState, ServeOptions, ServerConfig, TlsMaterial};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+
+use crate::bootstrap;
+use crate::settings::Settings;
+
+fn load_tls(settings: &Settings) -> Result<Option<TlsMaterial>> {
+    let (Some(cert), Some(key)) = (&settings.tls.cert, &settings.tls.key) else {
+        return Ok(None);
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("ROLIE_TLS_CERT: cannot read {}", cert.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("ROLIE_TLS_CERT {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(anyhow!(
+            "ROLIE_TLS_CERT {}: no certificate in the file",
+            cert.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow!("ROLIE_TLS_KEY {}: {e}", key.display()))?;
+    let client_ca = match &settings.tls.client_ca {
+        Some(path) => CertificateDer::pem_file_iter(path)
+            .with_context(|| format!("ROLIE_TLS_CLIENT_CA: cannot read {}", path.display()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow!("ROLIE_TLS_CLIENT_CA {}: {e}", path.display()))?,
+        None => Vec::new(),
+    };
+    Ok(Some(TlsMaterial {
+        chain,
+        key,
+        client_ca,
+    }))
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// Serves until SIGINT or SIGTERM.
+pub async fn run(mut settings: Settings) -> Result<ExitCode> {
+    let tls = load_tls(&settings)?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("ROLIE_LISTEN: cannot listen on {}", settings.listen))?;
+    let local = listener.local_addr()?;
+    if settings.listen.port() == 0 && settings.base_url.ends_with(":0") {
+        // An ephemeral port was asked for and the base URL derived from it: use the real one.
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        settings.base_url = format!("{scheme}://{local}");
+    }
+    let store = bootstrap::open_store(&settings).await?;
+    let created = bootstrap::ensure_collections(store.as_ref(), &settings).await?;
+    let (secret, development_secret) = bootstrap::hs256_secret(&settings)?;
+    let authn = bootstrap::authenticators(&settings, &secret, store.clone())?;
+    let gate = bootstrap::gate(&settings, store.clone());
+    let mut config = ServerConfig::new(&settings.base_url);
+    config.organization = settings.organization.clone();
+    config.max_body_bytes = settings.max_body_bytes;
+    config.default_page_size = settings.page_size;
+    config.max_page_size = settings.max_page_size;
+    config.require_if_match = settings.require_if_match;
+    config.restriction_policy = settings.restriction_policy();
+    config.behind_tls_proxy = settings.behind_tls_proxy;
+    config.request_timeout = settings.request_timeout;
+    config.max_concurrent_requests = settings.max_concurrent_requests;
+    config.fingerprint = settings.fingerprint.clone();
+    let app = rolie_server::app(AppState::new(gate, authn, config));
+    let options = ServeOptions {
+        tls: tls
+            .map(rolie_server::tls_config)
+            .transpose()
+            .map_err(|e| anyhow!("TLS: {e}"))?,
+        max_connections: settings.max_connections,
+        ..ServeOptions::default()
+    };
+    for name in &created {
+        tracing::info!(collection.name = %name, "created collection");
+    }
+    let service = format!("{}/rolie/servicedocument", settings.base_url);
+    println!("rolie {} listening on {local}", env!("CARGO_PKG_VERSION"));
+    println!("service document: {service}");
+    if development_secret {
+        // The embedded default: print a fresh administrator token so a newcomer can start.
+        let token = TokenIssuer::hs256(&secret)
+            .mint(&TokenRequest {
+                subject: "admin".into(),
+                scope: format!("{SCOPE_ADMIN} {SCOPE_READ} {SCOPE_WRITE}"),
+                clearance: Some(Restriction::Private),
+                lifetime: time::Duration::days(30),
+                issuer: settings.jwt.issuers.first().cloned(),
+                audience: settings.jwt.audiences.first().cloned(),
+            })
+            .map_err(|e| anyhow!("minting the development token: {e}"))?;
+        println!(
+            "admin token (signed with the development secret in {}, valid 30 days):",
+            settings.data_dir.join("jwt-secret").display()
+        );
+        println!("  {token}");
+        println!("try:");
+        println!("  curl -H 'Authorization: Bearer {token}' {service}");
+    }
+    rolie_server::serve(listener, app, options, shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,57 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bootstrap;
+pub mod cli;
+mod commands;
+pub mod settings;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::settings::Settings;
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.settings) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("rolie: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    telemetry::init(settings.log_format, serving);
+    // One crypto provider for rustls, installed explicitly (CRATES.md: two providers in the
+    // tree make ServerConfig::builder panic).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rolie: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => commands::serve::run(settings).await,
+            Command::Migrate => commands::migrate::run(settings).await,
+            Command::Token(args) => commands::token::run(settings, args).await,
+            Command::Import(args) => commands::import::run(settings, args).await,
+            Command::Audit(args) => commands::audit::run(settings, args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rolie: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

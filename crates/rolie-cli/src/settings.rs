@@ -1,0 +1,469 @@
+//! The one typed configuration: defaults < TOML file < `ROLIE_*` environment < flags.
+//! Everything is checked here, at start, and a bad value fails with the key named.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use rolie_authz::PolicyConfig;
+use rolie_authz::authenticate::CertificateMapping;
+use rolie_model::Restriction;
+use rolie_store::CollectionSpec;
+use serde::Deserialize;
+
+use crate::cli::SettingArgs;
+
+/// Log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable (development).
+    Pretty,
+    /// One JSON object per line (production).
+    Json,
+}
+
+/// `[tls]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// Certificate chain (PEM).
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM).
+    pub key: Option<PathBuf>,
+    /// CA for client certificates (PEM).
+    pub client_ca: Option<PathBuf>,
+}
+
+/// A public key for bearer tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicKey {
+    /// PEM file.
+    pub path: PathBuf,
+    /// RS256, ES256 or EdDSA.
+    pub algorithm: String,
+    /// Key id the tokens name.
+    pub kid: Option<String>,
+}
+
+/// `[jwt]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSection {
+    /// HS256 secret.
+    pub hs256_secret: Option<String>,
+    /// File holding the HS256 secret.
+    pub hs256_secret_file: Option<PathBuf>,
+    /// Public keys (RS256/ES256/EdDSA).
+    #[serde(default)]
+    pub public_keys: Vec<PublicKey>,
+    /// Local JWKS file, reloaded when it changes.
+    pub jwks_file: Option<PathBuf>,
+    /// Accepted issuers.
+    #[serde(default)]
+    pub issuers: Vec<String>,
+    /// Accepted audiences.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Clock skew tolerated, seconds.
+    #[serde(default)]
+    pub leeway_seconds: u64,
+}
+
+/// `[postgres]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSection {
+    /// Pool size.
+    pub max_connections: Option<u32>,
+    /// Statement timeout, milliseconds.
+    pub statement_timeout_ms: Option<u64>,
+    /// Wait for a connection, milliseconds.
+    pub acquire_timeout_ms: Option<u64>,
+}
+
+/// `[restriction]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionSection {
+    /// Level of `restriction="default"` (RFC 7970 §3.3.1) [default: private].
+    pub default: Option<Restriction>,
+    /// Levels of `ext-restriction` values.
+    #[serde(default)]
+    pub extensions: BTreeMap<String, Restriction>,
+}
+
+/// The TOML file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<String>,
+    base_url: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    allow_plain_http: Option<bool>,
+    behind_tls_proxy: Option<bool>,
+    organization: Option<String>,
+    max_body_bytes: Option<usize>,
+    page_size: Option<u32>,
+    max_page_size: Option<u32>,
+    require_if_match: Option<bool>,
+    log_format: Option<LogFormat>,
+    request_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    max_concurrent_requests: Option<usize>,
+    #[serde(default)]
+    tls: TlsSection,
+    #[serde(default)]
+    jwt: JwtSection,
+    #[serde(default)]
+    client_certificates: Vec<CertificateMapping>,
+    #[serde(default)]
+    policy: Option<PolicyConfig>,
+    #[serde(default)]
+    postgres: PostgresSection,
+    #[serde(default)]
+    restriction: RestrictionSection,
+    #[serde(default)]
+    collections: Vec<CollectionSpec>,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Public base URL, no trailing slash.
+    pub base_url: String,
+    /// Database URL.
+    pub database_url: String,
+    /// Whether the database is the embedded default (SQLite in the data directory).
+    pub embedded_database: bool,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Plain HTTP on a non-loopback address is allowed.
+    pub allow_plain_http: bool,
+    /// Requests arrive through a TLS-terminating proxy.
+    pub behind_tls_proxy: bool,
+    /// Feed author.
+    pub organization: String,
+    /// Body limit.
+    pub max_body_bytes: usize,
+    /// Default page size.
+    pub page_size: u32,
+    /// Page size cap.
+    pub max_page_size: u32,
+    /// If-Match required on writes.
+    pub require_if_match: bool,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Connection cap.
+    pub max_connections: usize,
+    /// In-flight request cap.
+    pub max_concurrent_requests: usize,
+    /// TLS.
+    pub tls: TlsSection,
+    /// Bearer tokens.
+    pub jwt: JwtSection,
+    /// HS256 secret given by configuration (None: generated in the data directory).
+    pub hs256_secret: Option<String>,
+    /// Client certificate table.
+    pub client_certificates: Vec<CertificateMapping>,
+    /// Policy.
+    pub policy: PolicyConfig,
+    /// PostgreSQL pool.
+    pub postgres: PostgresSection,
+    /// Restriction policy.
+    pub restriction: RestrictionSection,
+    /// Collections to create when missing.
+    pub collections: Vec<CollectionSpec>,
+    /// Digest of the settings that shape what callers see.
+    pub fingerprint: String,
+}
+
+fn is_loopback(address: &SocketAddr) -> bool {
+    address.ip().is_loopback()
+}
+
+impl Settings {
+    /// Reads the file named by `--config`/`ROLIE_CONFIG` (if any) and applies the flags.
+    ///
+    /// # Errors
+    /// A message naming the setting that is wrong.
+    pub fn load(args: &SettingArgs) -> Result<Self> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("ROLIE_CONFIG: cannot read {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| anyhow!("ROLIE_CONFIG {}: {e}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        Self::resolve(file, args)
+    }
+
+    /// Layers `args` over `file` over the defaults and validates the result.
+    ///
+    /// # Errors
+    /// A message naming the setting that is wrong.
+    pub fn resolve(file: FileConfig, args: &SettingArgs) -> Result<Self> {
+        let listen_text = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| anyhow!("ROLIE_LISTEN (--listen, listen): \"{listen_text}\" is not an address such as 127.0.0.1:8080"))?;
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("rolie-data"));
+        let database = args.database_url.clone().or(file.database_url);
+        let embedded_database = database.is_none();
+        let database_url = match database {
+            Some(url) => url,
+            None => format!("sqlite://{}", data_dir.join("rolie.db").display()),
+        };
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!(
+                "ROLIE_DATABASE_URL (--database-url, database_url): must start with sqlite:// or postgres://"
+            );
+        }
+        let mut tls = file.tls;
+        tls.cert = args.tls_cert.clone().or(tls.cert);
+        tls.key = args.tls_key.clone().or(tls.key);
+        tls.client_ca = args.tls_client_ca.clone().or(tls.client_ca);
+        match (&tls.cert, &tls.key) {
+            (Some(_), None) | (None, Some(_)) => {
+                bail!("ROLIE_TLS_CERT and ROLIE_TLS_KEY (tls.cert, tls.key): give both or neither")
+            }
+            _ => {}
+        }
+        if tls.client_ca.is_some() && tls.cert.is_none() {
+            bail!(
+                "ROLIE_TLS_CLIENT_CA (tls.client_ca): client certificates need TLS; set ROLIE_TLS_CERT and ROLIE_TLS_KEY"
+            );
+        }
+        let allow_plain_http = match &args.allow_plain_http {
+            Some(v) => *v,
+            None => file.allow_plain_http.unwrap_or(false),
+        };
+        if tls.cert.is_none() && !is_loopback(&listen) && !allow_plain_http {
+            bail!(
+                "ROLIE_LISTEN (--listen): refusing plain HTTP on {listen}, which is not a loopback address; \
+                 configure TLS (ROLIE_TLS_CERT, ROLIE_TLS_KEY) or pass --allow-plain-http behind a TLS-terminating proxy"
+            );
+        }
+        let scheme = if tls.cert.is_some() { "https" } else { "http" };
+        let base_url = args
+            .base_url
+            .clone()
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("{scheme}://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+            || base_url.contains(char::is_whitespace)
+        {
+            bail!("ROLIE_BASE_URL (--base-url, base_url): \"{base_url}\" is not an http(s) URL");
+        }
+        let log_format = match args.log_format.as_deref() {
+            Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!(
+                "ROLIE_LOG_FORMAT (--log-format, log_format): \"{other}\" is not pretty or json"
+            ),
+            None => file.log_format.unwrap_or(LogFormat::Pretty),
+        };
+        let max_body_bytes = match &args.max_body_bytes {
+            Some(v) => v.parse().map_err(|_| {
+                anyhow!("ROLIE_MAX_BODY_BYTES (--max-body-bytes): \"{v}\" is not a number of bytes")
+            })?,
+            None => file.max_body_bytes.unwrap_or(4 * 1024 * 1024),
+        };
+        if !(1024..=256 * 1024 * 1024).contains(&max_body_bytes) {
+            bail!(
+                "ROLIE_MAX_BODY_BYTES (max_body_bytes): {max_body_bytes} is outside 1 KiB .. 256 MiB"
+            );
+        }
+        let max_page_size = file.max_page_size.unwrap_or(rolie_store::MAX_PAGE_SIZE);
+        if !(1..=rolie_store::MAX_PAGE_SIZE).contains(&max_page_size) {
+            bail!("max_page_size: must be 1 .. {}", rolie_store::MAX_PAGE_SIZE);
+        }
+        let page_size = file.page_size.unwrap_or(rolie_store::DEFAULT_PAGE_SIZE);
+        if !(1..=max_page_size).contains(&page_size) {
+            bail!("page_size: must be 1 .. max_page_size ({max_page_size})");
+        }
+        let mut jwt = file.jwt;
+        if let Some(path) = args.jwt_hs256_secret_file.clone() {
+            jwt.hs256_secret_file = Some(path);
+        }
+        let hs256_secret = match (
+            &args.jwt_hs256_secret,
+            &jwt.hs256_secret,
+            &jwt.hs256_secret_file,
+        ) {
+            (Some(s), _, _) => Some(s.clone()),
+            (None, _, Some(path)) if args.jwt_hs256_secret_file.is_some() => {
+                Some(read_secret(path)?)
+            }
+            (None, Some(s), _) => Some(s.clone()),
+            (None, None, Some(path)) => Some(read_secret(path)?),
+            (None, None, None) => None,
+        };
+        if let Some(secret) = &hs256_secret
+            && secret.len() < 32
+        {
+            bail!("ROLIE_JWT_HS256_SECRET (jwt.hs256_secret): must be at least 32 characters");
+        }
+        let organization = args
+            .organization
+            .clone()
+            .or(file.organization)
+            .unwrap_or_else(|| "ROLIE repository".to_owned());
+        let policy = file.policy.unwrap_or_default();
+        let fingerprint = format!(
+            "{:?}|{:?}|{:?}",
+            policy, file.client_certificates, file.restriction.default
+        );
+        let fingerprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            fingerprint.as_bytes(),
+        ));
+        Ok(Settings {
+            listen,
+            base_url,
+            database_url,
+            embedded_database,
+            data_dir,
+            allow_plain_http,
+            behind_tls_proxy: file.behind_tls_proxy.unwrap_or(false),
+            organization,
+            max_body_bytes,
+            page_size,
+            max_page_size,
+            require_if_match: file.require_if_match.unwrap_or(false),
+            log_format,
+            request_timeout: Duration::from_secs(
+                file.request_timeout_seconds.unwrap_or(30).clamp(1, 3600),
+            ),
+            max_connections: file.max_connections.unwrap_or(1024).max(1),
+            max_concurrent_requests: file.max_concurrent_requests.unwrap_or(512).max(1),
+            tls,
+            jwt,
+            hs256_secret,
+            client_certificates: file.client_certificates,
+            policy,
+            postgres: file.postgres,
+            restriction: file.restriction,
+            collections: file.collections,
+            fingerprint,
+        })
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// The restriction policy.
+    pub fn restriction_policy(&self) -> rolie_model::RestrictionPolicy {
+        rolie_model::RestrictionPolicy {
+            default_level: self.restriction.default.unwrap_or(Restriction::Private),
+            extensions: self.restriction.extensions.clone(),
+        }
+    }
+}
+
+fn read_secret(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "ROLIE_JWT_HS256_SECRET_FILE (jwt.hs256_secret_file): cannot read {}",
+            path.display()
+        )
+    })?;
+    Ok(text.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> SettingArgs {
+        SettingArgs::default()
+    }
+
+    #[test]
+    fn defaults_run_on_loopback_with_embedded_sqlite() {
+        let s = Settings::resolve(FileConfig::default(), &args()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert!(s.embedded_database);
+        assert_eq!(s.database_url, "sqlite://rolie-data/rolie.db");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file: FileConfig =
+            toml::from_str("listen = \"127.0.0.1:9000\"\norganization = \"File CSIRT\"").unwrap();
+        let mut a = args();
+        a.listen = Some("127.0.0.1:9100".into());
+        let s = Settings::resolve(file, &a).unwrap();
+        assert_eq!(s.listen.port(), 9100);
+        assert_eq!(s.organization, "File CSIRT");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut a = args();
+        a.listen = Some("nowhere".into());
+        let err = Settings::resolve(FileConfig::default(), &a)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ROLIE_LISTEN"), "{err}");
+        let mut a = args();
+        a.database_url = Some("mysql://x".into());
+        let err = Settings::resolve(FileConfig::default(), &a)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ROLIE_DATABASE_URL"), "{err}");
+        let err = toml::from_str::<FileConfig>("lisen = 1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_on_a_public_address_needs_an_explicit_flag() {
+        let mut a = args();
+        a.listen = Some("0.0.0.0:8080".into());
+        let err = Settings::resolve(FileConfig::default(), &a)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--allow-plain-http"), "{err}");
+        a.allow_plain_http = Some(true);
+        assert!(Settings::resolve(FileConfig::default(), &a).is_ok());
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let mut a = args();
+        a.jwt_hs256_secret = Some("short".into());
+        assert!(
+            Settings::resolve(FileConfig::default(), &a)
+                .unwrap_err()
+                .to_string()
+                .contains("ROLIE_JWT_HS256_SECRET")
+        );
+    }
+}

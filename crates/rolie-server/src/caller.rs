@@ -1,0 +1,61 @@
+//! The `Caller` extractor: authenticates every request that asks for it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRequestParts;
+use http::header::AUTHORIZATION;
+use http::request::Parts;
+use rolie_authz::{ClientCertificate, Credentials, Principal};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Facts about the connection a request came on, set by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionInfo {
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+}
+
+/// Where the audit layer learns who made a write (set once authentication succeeded).
+#[derive(Debug, Clone, Default)]
+pub struct AuditSubject(pub Arc<Mutex<Option<String>>>);
+
+/// The authenticated caller (anonymous when no credentials were sent).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let authorization = match parts.headers.get(AUTHORIZATION) {
+            Some(value) => Some(value.to_str().map_err(|_| {
+                ApiError::Unauthorized("the Authorization header is not valid text".into())
+            })?),
+            None => None,
+        };
+        let tls = parts
+            .extensions
+            .get::<ConnectionInfo>()
+            .is_some_and(|c| c.tls);
+        let credentials = Credentials {
+            authorization,
+            client_certificate: parts.extensions.get::<ClientCertificate>(),
+            secure: tls || state.config.behind_tls_proxy,
+        };
+        let principal = state.authn.authenticate(&credentials).await?;
+        if let Some(slot) = parts.extensions.get::<AuditSubject>()
+            && let Ok(mut subject) = slot.0.lock()
+        {
+            *subject = Some(principal.subject.clone());
+        }
+        Ok(Caller(principal))
+    }
+}

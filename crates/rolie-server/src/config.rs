@@ -1,0 +1,53 @@
+//! Settings the HTTP layer needs, already validated by the binary.
+
+use std::time::Duration;
+
+use rolie_model::RestrictionPolicy;
+
+/// Runtime settings of the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Public base URL for absolute hrefs (R-PROF-URI-a), without a trailing slash.
+    pub base_url: String,
+    /// Author of feeds and of entries whose publisher names none (R-8322-10-a, A24).
+    pub organization: String,
+    /// Largest request body accepted (413 beyond, enforced while streaming).
+    pub max_body_bytes: usize,
+    /// Entries per feed page when the client does not ask.
+    pub default_page_size: u32,
+    /// Most entries per feed page.
+    pub max_page_size: u32,
+    /// Whether PUT and DELETE must carry If-Match (428 otherwise, A29).
+    pub require_if_match: bool,
+    /// How `default` and `ext-value` restrictions resolve.
+    pub restriction_policy: RestrictionPolicy,
+    /// Plain-HTTP requests come through a TLS-terminating proxy the operator trusts, so they
+    /// count as secure (HTTP Basic is allowed).
+    pub behind_tls_proxy: bool,
+    /// Longest time a request may take, body upload included.
+    pub request_timeout: Duration,
+    /// Most requests handled at once; more are shed with 503.
+    pub max_concurrent_requests: usize,
+    /// A digest of the configuration that shapes what callers see (policy, collections);
+    /// part of the service document's ETag, so replicas with the same configuration agree.
+    pub fingerprint: String,
+}
+
+impl ServerConfig {
+    /// Settings for `base_url` with every other value at its default.
+    pub fn new(base_url: &str) -> Self {
+        ServerConfig {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            organization: "ROLIE repository".to_owned(),
+            max_body_bytes: 4 * 1024 * 1024,
+            default_page_size: rolie_store::DEFAULT_PAGE_SIZE,
+            max_page_size: rolie_store::MAX_PAGE_SIZE,
+            require_if_match: false,
+            restriction_policy: RestrictionPolicy::default(),
+            behind_tls_proxy: false,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 512,
+            fingerprint: String::new(),
+        }
+    }
+}

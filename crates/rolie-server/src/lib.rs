@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+
+mod body;
+pub mod caller;
+pub mod conditional;
+pub mod config;
+pub mod error;
+mod layers;
+pub mod negotiate;
+pub mod present;
+pub mod publish;
+mod respond;
+mod router;
+mod routes;
+pub mod serve;
+pub mod state;
+pub mod urls;
+
+pub use config::ServerConfig;
+pub use router::app;
+pub use serve::{ServeOptions, TlsMaterial, serve, tls_config};
+pub use state::AppState;

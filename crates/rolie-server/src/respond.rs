@@ -1,0 +1,93 @@
+//! Building responses for representations: headers every cacheable document carries.
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+use crate::conditional::{self, Validators};
+
+/// A representation ready to send.
+pub struct Representation {
+    /// `Content-Type`.
+    pub content_type: HeaderValue,
+    /// Body bytes.
+    pub body: Bytes,
+    /// Validators.
+    pub validators: Validators,
+    /// `Vary` (besides `Accept-Encoding`, which the compression layer adds).
+    pub vary: &'static str,
+    /// `Cache-Control`.
+    pub cache_control: &'static str,
+}
+
+/// Cache policy of documents that depend on who asks: stored only by the client, always
+/// revalidated (pollers get cheap 304s instead of stale feeds).
+pub const PRIVATE: &str = "private, no-cache";
+/// Cache policy of documents anyone may see.
+pub const PUBLIC: &str = "public, no-cache";
+
+/// `Content-Type` for an XML document type of ours, UTF-8 declared.
+pub fn xml_type(media_type: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{media_type};charset=utf-8"))
+        .unwrap_or_else(|_| HeaderValue::from_static("application/xml"))
+}
+
+fn common(
+    headers: &mut HeaderMap,
+    validators: &Validators,
+    vary: &'static str,
+    cache_control: &'static str,
+) {
+    validators.apply(headers);
+    headers.insert(VARY, HeaderValue::from_static(vary));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+}
+
+impl Representation {
+    /// 200 with the body, or 304 when the request's validators still match (computed before
+    /// the caller rendered anything when it used [`check`]).
+    pub fn into_response(self, request: &HeaderMap) -> Response {
+        if let Some(tag) = conditional::not_modified(request, &self.validators) {
+            return not_modified(tag, &self.validators, self.vary, self.cache_control);
+        }
+        self.ok(StatusCode::OK)
+    }
+
+    /// The representation with `status`, unconditionally.
+    pub fn ok(self, status: StatusCode) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, self.content_type);
+        common(headers, &self.validators, self.vary, self.cache_control);
+        response
+    }
+}
+
+/// A 304 for `validators`, echoing the client's matching `tag`.
+pub fn not_modified(
+    tag: HeaderValue,
+    validators: &Validators,
+    vary: &'static str,
+    cache_control: &'static str,
+) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    common(headers, validators, vary, cache_control);
+    headers.insert(http::header::ETAG, tag);
+    response
+}
+
+/// 304 when `validators` match the request, before any rendering.
+pub fn check(
+    request: &HeaderMap,
+    validators: &Validators,
+    vary: &'static str,
+    cache_control: &'static str,
+) -> Option<Response> {
+    conditional::not_modified(request, validators)
+        .map(|tag| not_modified(tag, validators, vary, cache_control))
+}

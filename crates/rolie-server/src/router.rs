@@ -1,0 +1,94 @@
+//! The complete path table and the middleware stack.
+//!
+//! | path | methods |
+//! |---|---|
+//! | `/` | GET |
+//! | `/healthz`, `/readyz` | GET |
+//! | `/rolie/servicedocument` | GET |
+//! | `/rolie/categories/{name}` | GET |
+//! | `/rolie/feeds/{collection}` | GET, POST |
+//! | `/rolie/entries/{id}` | GET, PUT, DELETE |
+//! | `/rolie/content/{id}` | GET, PUT |
+//! | `/admin/collections` | GET, POST |
+//! | `/admin/collections/{collection}` | GET, PUT, DELETE |
+//! | `/admin/feed-tokens` | GET, POST |
+//! | `/admin/feed-tokens/{id}` | DELETE |
+//! | `/admin/audit` | GET |
+//!
+//! HEAD is answered wherever GET is.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use http::StatusCode;
+use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::layers;
+use crate::routes::{admin, categories, content, entries, feeds, health, home, service_document};
+use crate::state::AppState;
+
+async fn fallback() -> ApiError {
+    ApiError::NotFound("there is no resource at this path".into())
+}
+
+fn span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unrouted", |m| m.as_str());
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", http.method = %request.method(), http.route = route, request.id = id)
+}
+
+/// The application: every route and layer, ready to serve.
+pub fn app(state: AppState) -> Router {
+    let limit = Arc::new(Semaphore::new(state.config.max_concurrent_requests));
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .merge(home::routes())
+        .merge(health::routes())
+        .merge(service_document::routes())
+        .merge(categories::routes())
+        .merge(feeds::routes())
+        .merge(entries::routes())
+        .merge(content::routes())
+        .merge(admin::routes())
+        .fallback(fallback)
+        // Innermost first: these run after routing, so the matched route is known.
+        .layer(from_fn_with_state(state.clone(), layers::audit))
+        .layer(RequestBodyDeadlineLayer::new(timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(from_fn_with_state(limit, layers::shed_load))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(from_fn(layers::coding_specific_etags))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            axum::response::IntoResponse::into_response(ApiError::Internal("panic".into()))
+        }))
+        .layer(from_fn_with_state(state.clone(), layers::problems))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            PROXY_AUTHORIZATION,
+            COOKIE,
+        ]))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,115 @@
+//! Media resources: the IODEF documents, served byte-exact (R-8322-6.2.1-d, R-5023-9.6-c).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use rolie_iodef::Syntax;
+use rolie_store::ContentInfo;
+
+use crate::body::read_bounded;
+use crate::caller::Caller;
+use crate::conditional::{IfMatch, Validators};
+use crate::error::ApiError;
+use crate::negotiate::{self, content_type};
+use crate::publish::{self, PublishSettings};
+use crate::respond::{PRIVATE, Representation};
+use crate::routes::EntryPath;
+use crate::state::AppState;
+
+/// `/rolie/content/{id}`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/rolie/content/{id}", get(get_content).put(replace_content))
+}
+
+const VARY: &str = "Accept, Authorization";
+
+fn validators(hash: &str, modified: Option<time::OffsetDateTime>) -> Validators {
+    Validators {
+        tag: format!("c{}", &hash[..hash.len().min(32)]),
+        last_modified: modified,
+    }
+}
+
+/// Hardening for documents from other organisations: no sniffing, and a browser that
+/// opens one runs nothing in it (IODEF-SEC-6, R-PROF-SAFE-a).
+fn harden(headers: &mut HeaderMap) {
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+}
+
+/// The stored document, with its media type, byte for byte.
+async fn get_content(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    EntryPath(id): EntryPath,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (content, _) = state.gate.reader(&principal).content(id).await?;
+    negotiate::choose(&headers, &[content.media_type.as_str()])?;
+    let content_type = HeaderValue::from_str(&content.media_type)
+        .map_err(|_| ApiError::Internal("stored media type is not a header value".into()))?;
+    let representation = Representation {
+        content_type,
+        body: content.bytes,
+        validators: validators(&content.hash, Some(content.modified)),
+        vary: VARY,
+        cache_control: PRIVATE,
+    };
+    let mut response = representation.into_response(&headers);
+    harden(response.headers_mut());
+    Ok(response)
+}
+
+/// Replaces the document; the entry's derived metadata, `updated` and `app:edited` follow
+/// (R-5023-9.6-c, R-5023-10.2-a).
+async fn replace_content(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    EntryPath(id): EntryPath,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let writer = state.gate.entry_writer(&principal, id).await?;
+    let current = writer.entry();
+    let ContentInfo::Stored { hash, .. } = &current.content else {
+        return Err(ApiError::not_found(
+            "a media resource for this entry (its content is elsewhere)",
+        ));
+    };
+    IfMatch::from_headers(&headers)
+        .check(&validators(hash, None).tag, state.config.require_if_match)?;
+    let spec = &writer.collection().spec;
+    let media = content_type(&headers)?;
+    let syntax = Syntax::for_media_type(&media.essence)
+        .filter(|_| publish::accepted_by(&spec.accept, &media));
+    let Some(syntax) = syntax else {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the media resource is an IODEF document; collection {} accepts {}",
+            spec.name,
+            spec.accept.join(", ")
+        )));
+    };
+    let bytes: Bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
+    let document = rolie_iodef::parse(bytes, syntax, &state.config.restriction_policy)?;
+    let settings = PublishSettings {
+        organization: &state.config.organization,
+        policy: &state.config.restriction_policy,
+    };
+    let (data, content) = publish::replaced_content(spec, current, document, &settings)?;
+    let new_tag = validators(&content.hash(), None).etag();
+    writer
+        .update_content(Some(&current.etag), content, data)
+        .await?;
+    tracing::info!(entry.id = %id, principal.sub = %principal.subject, "content replaced");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(http::header::ETAG, new_tag);
+    Ok(response)
+}

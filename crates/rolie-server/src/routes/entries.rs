@@ -1,0 +1,142 @@
+//! Member entries: GET, PUT, DELETE on the edit URI (R-5023-9.1-a, 9.3, 9.4).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use rolie_model::vocabulary::media_type;
+use rolie_model::xml::Limits;
+use rolie_model::{EntryMode, read_entry};
+use rolie_store::StoredEntry;
+
+use crate::body::read_bounded;
+use crate::caller::Caller;
+use crate::conditional::{IfMatch, Validators};
+use crate::error::ApiError;
+use crate::negotiate::{self, content_type};
+use crate::present;
+use crate::publish::{self, PublishSettings};
+use crate::respond::{self, PRIVATE, Representation};
+use crate::routes::EntryPath;
+use crate::state::AppState;
+
+/// `/rolie/entries/{id}`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/rolie/entries/{id}",
+        get(get_entry).put(replace_entry).delete(delete_entry),
+    )
+}
+
+const VARY: &str = "Accept, Authorization";
+
+/// Validators of an entry document: the store's entry ETag plus what else shapes the
+/// rendering (base URL, organisation).
+pub fn validators(state: &AppState, entry: &StoredEntry) -> Validators {
+    Validators::hashed(
+        "e",
+        &[
+            entry.etag.as_bytes(),
+            state.urls.base().as_bytes(),
+            state.config.organization.as_bytes(),
+        ],
+        Some(entry.edited),
+    )
+}
+
+/// The entry document of `entry`.
+pub fn representation(state: &AppState, entry: &StoredEntry) -> Representation {
+    Representation {
+        content_type: respond::xml_type(media_type::ATOM_ENTRY),
+        body: Bytes::from(present::entry(&state.urls, entry).to_xml()),
+        validators: validators(state, entry),
+        vary: VARY,
+        cache_control: PRIVATE,
+    }
+}
+
+/// The entry (R-5023-9.1-a); entries the caller may not see are 404 (R-PROF-AUTHZ-b).
+async fn get_entry(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    EntryPath(id): EntryPath,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    negotiate::choose(&headers, &[media_type::ATOM_ENTRY])?;
+    let (entry, _) = state.gate.reader(&principal).entry(id).await?;
+    if let Some(not_modified) = respond::check(&headers, &validators(&state, &entry), VARY, PRIVATE)
+    {
+        return Ok(not_modified);
+    }
+    Ok(representation(&state, &entry).ok(StatusCode::OK))
+}
+
+/// Replaces the entry's metadata with the client's full representation (R-5023-9.3-a);
+/// server-derived parts and the content stay (R-5023-9.3-b).
+async fn replace_entry(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    EntryPath(id): EntryPath,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let writer = state.gate.entry_writer(&principal, id).await?;
+    let current = writer.entry();
+    IfMatch::from_headers(&headers).check(
+        &validators(&state, current).tag,
+        state.config.require_if_match,
+    )?;
+    let media = content_type(&headers)?;
+    if !(media.essence == media_type::ATOM
+        && media
+            .param("type")
+            .is_none_or(|t| t.eq_ignore_ascii_case("entry")))
+    {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "an entry is replaced with {}; the content is replaced at its edit-media URI",
+            media_type::ATOM_ENTRY
+        )));
+    }
+    let bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
+    let submitted = read_entry(&bytes, EntryMode::Submission, &Limits::default()).map_err(|e| {
+        match e.kind {
+            rolie_model::xml::XmlErrorKind::Unexpected(_) => ApiError::Unprocessable {
+                detail: format!("the Atom entry is not valid: {e}"),
+                path: None,
+            },
+            _ => ApiError::BadRequest(format!("the Atom entry is not well-formed: {e}")),
+        }
+    })?;
+    let settings = PublishSettings {
+        organization: &state.config.organization,
+        policy: &state.config.restriction_policy,
+    };
+    let data = publish::replaced_entry(&writer.collection().spec, current, submitted, &settings)?;
+    let updated = writer.update(Some(&current.etag), data).await?;
+    tracing::info!(entry.id = %id, principal.sub = %principal.subject, "entry replaced");
+    Ok(representation(&state, &updated)
+        .ok(StatusCode::OK)
+        .into_response())
+}
+
+/// Deletes the entry and its media resource (R-5023-9.4-a/b); a tombstone stays in the
+/// change log and the feed's `updated` moves (R-8322-6.1.3-a).
+async fn delete_entry(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    EntryPath(id): EntryPath,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let writer = state.gate.entry_writer(&principal, id).await?;
+    let current = writer.entry();
+    IfMatch::from_headers(&headers).check(
+        &validators(&state, current).tag,
+        state.config.require_if_match,
+    )?;
+    writer.delete(Some(&current.etag)).await?;
+    tracing::info!(entry.id = %id, principal.sub = %principal.subject, "entry deleted");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,240 @@
+//! Collection feeds: GET a page (R-5023-5.2-a, R-8322-6.1), POST a new member (R-5023-9.2).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http::header::{CONTENT_LOCATION, LOCATION};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use rolie_model::timestamp;
+use rolie_model::vocabulary::media_type;
+use rolie_store::{EntryFilter, NewEntry, PagePosition};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::body::read_bounded;
+use crate::caller::Caller;
+use crate::conditional::Validators;
+use crate::error::ApiError;
+use crate::negotiate::{self, content_type};
+use crate::present::{self, PageLinks};
+use crate::publish::{self, PublishSettings};
+use crate::respond::{self, PRIVATE, PUBLIC, Representation};
+use crate::routes::{CollectionPath, entries, view_key};
+use crate::state::AppState;
+
+/// `/rolie/feeds/{collection}`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/rolie/feeds/{collection}",
+        get(list_entries).post(create_entry),
+    )
+}
+
+const VARY: &str = "Accept, Authorization";
+
+/// Query parameters of a feed request.
+struct FeedParams {
+    position: PagePosition,
+    limit: u32,
+    filter: EntryFilter,
+    /// Parameters to repeat in paging links (all but the cursor).
+    carried: Vec<(&'static str, String)>,
+}
+
+fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
+    timestamp::parse(value).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
+}
+
+fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiError> {
+    let mut params = FeedParams {
+        position: PagePosition::First,
+        limit: state.config.default_page_size,
+        filter: EntryFilter::default(),
+        carried: Vec::new(),
+    };
+    let mut scheme = None;
+    let mut term = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let value = value.into_owned();
+        match name.as_ref() {
+            "cursor" => {
+                params.position = PagePosition::decode(&value)
+                    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            }
+            "limit" => {
+                let limit: u32 = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=state.config.max_page_size).contains(l))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "limit must be a whole number from 1 to {}",
+                            state.config.max_page_size
+                        ))
+                    })?;
+                params.limit = limit;
+                params.carried.push(("limit", value));
+            }
+            "updated-since" => {
+                params.filter.updated_since = Some(parse_time("updated-since", &value)?);
+                params.carried.push(("updated-since", value));
+            }
+            "updated-before" => {
+                params.filter.updated_before = Some(parse_time("updated-before", &value)?);
+                params.carried.push(("updated-before", value));
+            }
+            "category" => {
+                term = Some(value.clone());
+                params.carried.push(("category", value));
+            }
+            "category-scheme" => {
+                scheme = Some(value.clone());
+                params.carried.push(("category-scheme", value));
+            }
+            "q" => {
+                if value.chars().count() > 256 {
+                    return Err(ApiError::BadRequest(
+                        "q is longer than 256 characters".into(),
+                    ));
+                }
+                if !value.trim().is_empty() {
+                    params.filter.text = Some(value.clone());
+                }
+                params.carried.push(("q", value));
+            }
+            _ => {}
+        }
+    }
+    match (scheme, term) {
+        (scheme, Some(term)) => params.filter.category = Some((scheme, term)),
+        (Some(_), None) => {
+            return Err(ApiError::BadRequest(
+                "category-scheme needs category".into(),
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(params)
+}
+
+/// A feed page, newest `app:edited` first (R-5023-10-a), with paging links (R-8322-6.1.2-b),
+/// validated by the collection's change counters before anything is rendered.
+async fn list_entries(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    CollectionPath(name): CollectionPath,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = feed_params(query.as_deref(), &state)?;
+    negotiate::choose(&headers, &[media_type::ATOM_FEED])?;
+    let reader = state.gate.reader(&principal);
+    let collection = reader.collection(&name).await?;
+    // Freshness first, page second: a write in between only costs one extra 200 later,
+    // never a 304 for content the client has not seen.
+    let freshness = reader.freshness(&collection).await?;
+    let cache_control = if collection.collection().spec.public && principal.is_anonymous() {
+        PUBLIC
+    } else {
+        PRIVATE
+    };
+    let validators = Validators::hashed(
+        "f",
+        &[
+            collection.collection().feed_id.as_bytes(),
+            &freshness.change_seq.to_be_bytes(),
+            view_key(&principal).as_bytes(),
+            query.as_deref().unwrap_or("").as_bytes(),
+            state.urls.base().as_bytes(),
+            state.config.organization.as_bytes(),
+        ],
+        Some(freshness.last_change),
+    );
+    if let Some(not_modified) = respond::check(&headers, &validators, VARY, cache_control) {
+        return Ok(not_modified);
+    }
+    let page = reader
+        .page(
+            &collection,
+            params.limit,
+            params.position,
+            params.filter.clone(),
+        )
+        .await?;
+    let spec = &collection.collection().spec;
+    let link = |position: PagePosition| state.urls.feed_page(&spec.name, position, &params.carried);
+    let links = PageLinks {
+        this: link(params.position),
+        first: link(PagePosition::First),
+        last: link(PagePosition::Last),
+        previous: page.previous.map(link),
+        next: page.next.map(link),
+    };
+    let feed = present::feed(
+        &state.urls,
+        collection.collection(),
+        &freshness,
+        &page,
+        links,
+        &state.config.organization,
+    );
+    Ok(Representation {
+        content_type: respond::xml_type(media_type::ATOM_FEED),
+        body: Bytes::from(feed.to_xml()),
+        validators,
+        vary: VARY,
+        cache_control,
+    }
+    .into_response(&headers))
+}
+
+/// Creates a member from an IODEF document (a media resource and its entry, R-5023-9.6-a)
+/// or from an Atom entry (R-5023-9.2-a). 201 with `Location` = `Content-Location` = the
+/// entry's edit URI, its ETag and the entry (R-PROF-POST-a).
+async fn create_entry(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    CollectionPath(name): CollectionPath,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let writer = state.gate.collection_writer(&principal, &name).await?;
+    let spec = &writer.collection().spec;
+    let media = content_type(&headers)?;
+    if !publish::accepted_by(&spec.accept, &media) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "collection {} accepts {}, not {} (R-5023-8-d)",
+            spec.name,
+            spec.accept.join(", "),
+            media.essence
+        )));
+    }
+    let bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
+    let submission = publish::read_submission(&media, bytes, &state.config.restriction_policy)?;
+    let slug = publish::slug(headers.get("slug").and_then(|v| v.to_str().ok()));
+    let settings = PublishSettings {
+        organization: &state.config.organization,
+        policy: &state.config.restriction_policy,
+    };
+    let (data, content) = publish::new_entry(spec, submission, slug, &settings)?;
+    let stored = writer
+        .create_entry(NewEntry {
+            id: Uuid::now_v7(),
+            collection: spec.name.clone(),
+            publisher: principal.subject.clone(),
+            data,
+            content,
+        })
+        .await?;
+    tracing::info!(entry.id = %stored.id, collection.name = %spec.name, principal.sub = %principal.subject, "entry created");
+    let location = state.urls.entry(stored.id);
+    let mut response = entries::representation(&state, &stored).ok(StatusCode::CREATED);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(LOCATION, value.clone());
+        response.headers_mut().insert(CONTENT_LOCATION, value);
+    }
+    Ok(response.into_response())
+}

@@ -1,0 +1,59 @@
+//! The service document: the head of the repository (R-8322-5.1-a, R-5023-5.1-a).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use bytes::Bytes;
+use http::HeaderMap;
+use rolie_model::vocabulary::media_type;
+
+use crate::caller::Caller;
+use crate::conditional::Validators;
+use crate::error::ApiError;
+use crate::respond::{self, PRIVATE, Representation};
+use crate::routes::view_key;
+use crate::state::AppState;
+use crate::urls::SERVICE_DOCUMENT_PATH;
+use crate::{negotiate, present};
+
+/// `/rolie/servicedocument`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(SERVICE_DOCUMENT_PATH, get(get_service_document))
+}
+
+const VARY: &str = "Accept, Authorization";
+
+/// Lists the collections the caller may read (R-PROF-AUTHZ-a, R-CSIRT-SEC-a).
+async fn get_service_document(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    negotiate::choose(&headers, &[media_type::ATOM_SERVICE])?;
+    let reader = state.gate.reader(&principal);
+    let version = reader.collections_version().await?;
+    let validators = Validators::hashed(
+        "s",
+        &[
+            &version.to_be_bytes(),
+            view_key(&principal).as_bytes(),
+            state.urls.base().as_bytes(),
+            state.config.fingerprint.as_bytes(),
+        ],
+        None,
+    );
+    if let Some(not_modified) = respond::check(&headers, &validators, VARY, PRIVATE) {
+        return Ok(not_modified);
+    }
+    let collections = reader.collections().await?;
+    let document = present::service_document(&state.urls, &collections);
+    Ok(Representation {
+        content_type: respond::xml_type(media_type::ATOM_SERVICE),
+        body: Bytes::from(document.to_xml()),
+        validators,
+        vary: VARY,
+        cache_control: PRIVATE,
+    }
+    .into_response(&headers))
+}

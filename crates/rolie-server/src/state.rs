@@ -1,0 +1,34 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+
+use rolie_authz::{AuthenticatorChain, Gate};
+
+use crate::config::ServerConfig;
+use crate::urls::Urls;
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The only way to the store (STYLE §2: handlers hold capabilities, not the store).
+    pub gate: Gate,
+    /// Turns credentials into principals.
+    pub authn: AuthenticatorChain,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// URL builder.
+    pub urls: Urls,
+}
+
+impl AppState {
+    /// State over `gate` and `authn` with `config`.
+    pub fn new(gate: Gate, authn: AuthenticatorChain, config: ServerConfig) -> Self {
+        let urls = Urls::new(&config.base_url);
+        AppState {
+            gate,
+            authn,
+            config: Arc::new(config),
+            urls,
+        }
+    }
+}
