@@ -1,0 +1,52 @@
+#![doc = include_str!("../README.md")]
+
+mod app;
+mod certs;
+mod db;
+pub mod fixtures;
+pub mod oracle;
+
+pub use app::{Response, TEST_SECRET, TestApp, TestAppBuilder, spec};
+pub use certs::{ClientIdentity, TestCa};
+pub use db::{Backend, TestDb, postgres_url};
+
+/// Expands to one test per case and backend: `sqlite::case` always runs, `postgres::case`
+/// runs when `ROLIE_TEST_DATABASE_URL` is set and says it skipped otherwise. Each case is an
+/// `async fn case(backend: Backend)` in the calling module.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    if $crate::postgres_url().is_none() {
+                        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run this test on PostgreSQL");
+                        return;
+                    }
+                    super::$case($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Turns on test logs when `TEST_LOG` is set; silent otherwise.
+pub fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,sqlx=warn,hyper=info,h2=info,rustls=info",
+            ))
+            .with_test_writer()
+            .try_init();
+    }
+}
