@@ -69,7 +69,10 @@ pub async fn collections_are_created_listed_updated_and_deleted(store: Shared) {
         .await
         .expect("create");
     assert_eq!(created.spec, sample_spec("alpha"));
-    assert!(created.feed_id.starts_with("urn:uuid:"), "feeds get a urn:uuid id");
+    assert!(
+        created.feed_id.starts_with("urn:uuid:"),
+        "feeds get a urn:uuid id"
+    );
     let v1 = store.collections_version().await.expect("version");
     assert_ne!(v0, v1, "creating a collection changes the version");
     assert_eq!(
