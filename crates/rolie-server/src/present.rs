@@ -100,7 +100,11 @@ pub fn information_type(collection: &Collection) -> Category {
 
 /// The service document for the collections a caller may read (R-PROF-AUTHZ-a),
 /// grouped into workspaces by access requirement (R-8322-5.1.1-a).
-pub fn service_document(urls: &Urls, collections: &[ReadableCollection]) -> ServiceDocument {
+pub fn service_document(
+    urls: &Urls,
+    collections: &[ReadableCollection],
+    organization: &str,
+) -> ServiceDocument {
     let mut workspaces: Vec<Workspace> = Vec::new();
     for readable in collections {
         let c = readable.collection();
@@ -137,6 +141,14 @@ pub fn service_document(urls: &Urls, collections: &[ReadableCollection]) -> Serv
                 collections: vec![collection],
             }),
         }
+    }
+    if workspaces.is_empty() {
+        // R-5023-8-a: a service document has at least one workspace, even when the caller
+        // may read no collection.
+        workspaces.push(Workspace {
+            title: Text::plain(organization),
+            collections: Vec::new(),
+        });
     }
     ServiceDocument { workspaces }
 }

@@ -36,8 +36,8 @@ use crate::layers;
 use crate::routes::{admin, categories, content, entries, feeds, health, home, service_document};
 use crate::state::AppState;
 
-async fn fallback() -> ApiError {
-    ApiError::NotFound("there is no resource at this path".into())
+async fn fallback(uri: http::Uri) -> ApiError {
+    ApiError::NotFound(format!("there is no resource at {}", uri.path()))
 }
 
 fn span(request: &http::Request<axum::body::Body>) -> tracing::Span {

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use http::header::{CONTENT_LOCATION, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use rolie_model::timestamp;
-use rolie_model::vocabulary::media_type;
-use rolie_store::{EntryFilter, NewEntry, PagePosition};
+use rolie_model::vocabulary::{media_type, property};
+use rolie_store::{EntryFilter, NewEntry, PagePosition, StoreError};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -191,6 +191,22 @@ async fn list_entries(
     .into_response(&headers))
 }
 
+/// "incident X from Y" for the first incident of an entry's content, if any.
+fn incident_label(data: &rolie_store::EntryData) -> Option<String> {
+    let id = data
+        .properties
+        .iter()
+        .find(|p| p.name == property::CONTENT_ID)?;
+    let name = data
+        .properties
+        .iter()
+        .find(|p| p.name == property::IODEF_INCIDENT_ID_NAME);
+    Some(match name {
+        Some(name) => format!("incident {} from {}", id.value, name.value),
+        None => format!("incident {}", id.value),
+    })
+}
+
 /// Creates a member from an IODEF document (a media resource and its entry, R-5023-9.6-a)
 /// or from an Atom entry (R-5023-9.2-a). 201 with `Location` = `Content-Location` = the
 /// entry's edit URI, its ETag and the entry (R-PROF-POST-a).
@@ -220,6 +236,7 @@ async fn create_entry(
         policy: &state.config.restriction_policy,
     };
     let (data, content) = publish::new_entry(spec, submission, slug, &settings)?;
+    let incident = incident_label(&data);
     let stored = writer
         .create_entry(NewEntry {
             id: Uuid::now_v7(),
@@ -228,7 +245,14 @@ async fn create_entry(
             data,
             content,
         })
-        .await?;
+        .await
+        .map_err(|e| match (e, incident) {
+            (StoreError::Conflict(message), Some(incident)) if message.contains("atom:id") => ApiError::Conflict(format!(
+                "{incident} is already published in collection {}; to revise it, PUT the new document to the entry's edit-media URI ({message})",
+                name
+            )),
+            (e, _) => e.into(),
+        })?;
     tracing::info!(entry.id = %stored.id, collection.name = %spec.name, principal.sub = %principal.subject, "entry created");
     let location = state.urls.entry(stored.id);
     let mut response = entries::representation(&state, &stored).ok(StatusCode::CREATED);

@@ -47,7 +47,13 @@ async fn get_service_document(
         return Ok(not_modified);
     }
     let collections = reader.collections().await?;
-    let document = present::service_document(&state.urls, &collections);
+    if collections.is_empty() && principal.is_anonymous() {
+        // Nothing is public here: ask for credentials rather than show an empty repository.
+        return Err(ApiError::Unauthorized(
+            "this repository has no public collections; send credentials".into(),
+        ));
+    }
+    let document = present::service_document(&state.urls, &collections, &state.config.organization);
     Ok(Representation {
         content_type: respond::xml_type(media_type::ATOM_SERVICE),
         body: Bytes::from(document.to_xml()),

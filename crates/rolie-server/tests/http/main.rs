@@ -1,0 +1,9 @@
+//! HTTP tests: the real server on a real socket, a real client, SQLite always and
+//! PostgreSQL when `ROLIE_TEST_DATABASE_URL` is set. Doc comments cite the requirement each
+//! test checks (shared/spec/spec-rolie.md).
+
+mod discovery;
+mod entries;
+mod errors;
+mod feeds;
+mod publishing;
