@@ -127,6 +127,9 @@ pub struct SettingArgs {
     /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
     #[arg(long, env = "ROLIE_ALLOW_PLAIN_HTTP", global = true, num_args = 0..=1, default_missing_value = "true")]
     pub allow_plain_http: Option<bool>,
+    /// Requests come through a TLS-terminating proxy: treat them as secure (HTTP Basic allowed).
+    #[arg(long, env = "ROLIE_BEHIND_TLS_PROXY", global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub behind_tls_proxy: Option<bool>,
     /// Log format: pretty or json.
     #[arg(long, env = "ROLIE_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,

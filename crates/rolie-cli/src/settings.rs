@@ -347,7 +347,10 @@ impl Settings {
             embedded_database,
             data_dir,
             allow_plain_http,
-            behind_tls_proxy: file.behind_tls_proxy.unwrap_or(false),
+            behind_tls_proxy: args
+                .behind_tls_proxy
+                .or(file.behind_tls_proxy)
+                .unwrap_or(false),
             organization,
             max_body_bytes,
             page_size,

@@ -17,6 +17,6 @@ pub mod state;
 pub mod urls;
 
 pub use config::ServerConfig;
-pub use router::app;
+pub use router::{PATHS, app};
 pub use serve::{ServeOptions, TlsMaterial, serve, tls_config};
 pub use state::AppState;

@@ -36,6 +36,24 @@ use crate::layers;
 use crate::routes::{admin, categories, content, entries, feeds, health, home, service_document};
 use crate::state::AppState;
 
+/// Every path template the router serves (the OpenAPI test checks `openapi/openapi.yaml`
+/// against this list and against the methods each path answers).
+pub const PATHS: &[&str] = &[
+    "/",
+    "/healthz",
+    "/readyz",
+    crate::urls::SERVICE_DOCUMENT_PATH,
+    "/rolie/categories/{name}",
+    "/rolie/feeds/{collection}",
+    "/rolie/entries/{id}",
+    "/rolie/content/{id}",
+    "/admin/collections",
+    "/admin/collections/{collection}",
+    "/admin/feed-tokens",
+    "/admin/feed-tokens/{id}",
+    "/admin/audit",
+];
+
 async fn fallback(uri: http::Uri) -> ApiError {
     ApiError::NotFound(format!("there is no resource at {}", uri.path()))
 }

@@ -6,4 +6,5 @@ mod discovery;
 mod entries;
 mod errors;
 mod feeds;
+mod openapi;
 mod publishing;
