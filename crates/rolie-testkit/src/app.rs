@@ -49,6 +49,7 @@ pub struct TestAppBuilder {
     backend: Backend,
     tls: bool,
     client_certificates: Option<Vec<CertificateMapping>>,
+    jwt: Option<JwtAuthenticator>,
     policy: PolicyConfig,
     collections: Vec<CollectionSpec>,
     config: ServerConfig,
@@ -66,6 +67,12 @@ impl TestAppBuilder {
     pub fn client_certificates(mut self, table: Vec<CertificateMapping>) -> Self {
         self.tls = true;
         self.client_certificates = Some(table);
+        self
+    }
+
+    /// Verify bearer tokens with `authenticator` instead of the HS256 test secret.
+    pub fn jwt(mut self, authenticator: JwtAuthenticator) -> Self {
+        self.jwt = Some(authenticator);
         self
     }
 
@@ -300,6 +307,7 @@ impl TestApp {
             backend,
             tls: false,
             client_certificates: None,
+            jwt: None,
             policy: PolicyConfig::default(),
             collections: Vec::new(),
             config: ServerConfig::new("http://localhost"),
