@@ -136,8 +136,9 @@ impl TestAppBuilder {
         let base_url = format!("{scheme}://localhost:{}", address.port());
         let mut config = self.config;
         config.base_url = base_url.clone();
-        let mut chain: Vec<Arc<dyn Authenticator>> = vec![Arc::new(
-            JwtAuthenticator::new(
+        let jwt = match self.jwt {
+            Some(jwt) => jwt,
+            None => JwtAuthenticator::new(
                 vec![JwtKey::hs256(TEST_SECRET.as_bytes(), None)],
                 None,
                 JwtSettings {
@@ -146,7 +147,8 @@ impl TestAppBuilder {
                 },
             )
             .expect("JWT authenticator"),
-        )];
+        };
+        let mut chain: Vec<Arc<dyn Authenticator>> = vec![Arc::new(jwt)];
         if let Some(table) = &self.client_certificates {
             chain.push(Arc::new(ClientCertAuthenticator::new(table.clone())));
         }

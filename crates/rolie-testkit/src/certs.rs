@@ -74,6 +74,22 @@ impl TestCa {
         (vec![cert.der().clone()], key)
     }
 
+    /// A server certificate for `localhost` and 127.0.0.1 as PEM files' contents: chain, key.
+    pub fn server_pem(&self) -> (String, String) {
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let key = KeyPair::generate().expect("server key");
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        (cert.pem(), key.serialize_pem())
+    }
+
     /// A client certificate with common name `cn` and, optionally, a DNS SAN.
     pub fn client(&self, cn: &str, san: Option<&str>) -> ClientIdentity {
         let mut params =

@@ -9,6 +9,8 @@ pub mod oracle;
 pub use app::{Response, TEST_SECRET, TestApp, TestAppBuilder, spec};
 pub use certs::{ClientIdentity, TestCa};
 pub use db::{Backend, TestDb, postgres_url};
+/// rcgen, for tests that need key pairs of their own (e.g. to sign tokens).
+pub use rcgen;
 
 /// Expands to one test per case and backend: `sqlite::case` always runs, `postgres::case`
 /// runs when `ROLIE_TEST_DATABASE_URL` is set and says it skipped otherwise. Each case is an

@@ -1,0 +1,197 @@
+//! Running the `rolie` binary: build it once, start it with a clean environment, wait for it,
+//! read what it prints, stop it with a signal.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use rolie_authz::authenticate::{TokenIssuer, TokenRequest};
+use rolie_model::Restriction;
+
+/// The HS256 secret the end-to-end servers are started with (so tests mint tokens).
+pub const SECRET: &str = "e2e-secret-0123456789abcdef0123456789abcdef";
+
+/// Path of the `rolie` binary, built by `cargo build --bin rolie` the first time it is asked
+/// for (integration tests of one package cannot depend on another package's binary).
+pub fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut command = Command::new(cargo);
+        command.args([
+            "build",
+            "--quiet",
+            "--bin",
+            "rolie",
+            "--message-format=json",
+        ]);
+        if !cfg!(debug_assertions) {
+            command.arg("--release");
+        }
+        command.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let output = command
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build --bin rolie");
+        assert!(output.status.success(), "cargo build --bin rolie failed");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|message| message["target"]["name"] == "rolie")
+            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported the rolie executable")
+    })
+}
+
+/// A free TCP port on 127.0.0.1 (released before the server binds it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+/// A `rolie` command with no `ROLIE_*` variable inherited from the test environment.
+pub fn command(dir: &Path) -> Command {
+    let mut command = Command::new(binary());
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ROLIE_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// A running server process.
+pub struct Server {
+    child: Child,
+    /// `http(s)://127.0.0.1:port`.
+    pub base_url: String,
+    /// Lines printed on standard output so far.
+    pub output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `rolie` in `dir` listening on `port` with `env`, and waits until `/readyz`
+    /// answers 200.
+    pub async fn start(dir: &Path, port: u16, env: &[(&str, String)]) -> Server {
+        let mut command = command(dir);
+        command.env("ROLIE_LISTEN", format!("127.0.0.1:{port}"));
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rolie");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("stdout");
+        let lines = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().expect("lines").push(line);
+            }
+        });
+        let tls = env.iter().any(|(k, _)| *k == "ROLIE_TLS_CERT");
+        let base_url = format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" });
+        let server = Server {
+            child,
+            base_url,
+            output,
+        };
+        if !tls {
+            server.wait_ready().await;
+        }
+        server
+    }
+
+    /// Waits for `/readyz` (plain HTTP servers).
+    pub async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = client.get(format!("{}/readyz", self.base_url)).send().await
+                && response.status() == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rolie did not become ready; output: {:?}",
+                self.lines()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What it printed.
+    pub fn lines(&self) -> Vec<String> {
+        self.output.lock().expect("lines").clone()
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and reap the process.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    pub fn wait_exit(mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("rolie did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A bearer token signed with [`SECRET`].
+pub fn token(subject: &str, scope: &str) -> String {
+    TokenIssuer::hs256(SECRET.as_bytes())
+        .mint(&TokenRequest {
+            subject: subject.to_owned(),
+            scope: scope.to_owned(),
+            clearance: Some(Restriction::Private),
+            lifetime: time_hours(1),
+            issuer: None,
+            audience: None,
+        })
+        .expect("token")
+}
+
+fn time_hours(hours: i64) -> time::Duration {
+    time::Duration::hours(hours)
+}
