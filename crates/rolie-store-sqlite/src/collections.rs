@@ -6,6 +6,7 @@ use sqlx::SqlitePool;
 
 use crate::error::map;
 use crate::records::CollectionRow;
+use crate::write::WriteTx;
 
 const COLUMNS: &str = "select name, title, information_type, workspace, accept, max_restriction, public, created, feed_id from collections";
 
@@ -54,7 +55,7 @@ pub(crate) async fn create(
 ) -> Result<Collection, StoreError> {
     let now = timestamp::to_micros(timestamp::now());
     let feed_id = uuid::Uuid::new_v4();
-    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let mut tx = WriteTx::begin(pool).await?;
     let inserted = sqlx::query(
         "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change, feed_id) \
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -81,7 +82,7 @@ pub(crate) async fn create(
         other => other?,
     };
     bump_version(&mut tx).await?;
-    tx.commit().await.map_err(map)?;
+    tx.commit().await?;
     Ok(Collection {
         spec: spec.clone(),
         created: timestamp::from_micros(now),
@@ -93,7 +94,7 @@ pub(crate) async fn update(
     pool: &SqlitePool,
     spec: &CollectionSpec,
 ) -> Result<Collection, StoreError> {
-    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let mut tx = WriteTx::begin(pool).await?;
     let current: Option<(String, i64)> =
         sqlx::query_as("select information_type, entry_count from collections where name = ?")
             .bind(spec.name.as_str())
@@ -123,12 +124,12 @@ pub(crate) async fn update(
     .await
     .map_err(map)?;
     bump_version(&mut tx).await?;
-    tx.commit().await.map_err(map)?;
+    tx.commit().await?;
     get(pool, &spec.name).await
 }
 
 pub(crate) async fn delete(pool: &SqlitePool, name: &CollectionName) -> Result<(), StoreError> {
-    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let mut tx = WriteTx::begin(pool).await?;
     let entries: Option<i64> =
         sqlx::query_scalar("select entry_count from collections where name = ?")
             .bind(name.as_str())
@@ -155,7 +156,7 @@ pub(crate) async fn delete(pool: &SqlitePool, name: &CollectionName) -> Result<(
         .await
         .map_err(map)?;
     bump_version(&mut tx).await?;
-    tx.commit().await.map_err(map)
+    tx.commit().await
 }
 
 pub(crate) async fn version(pool: &SqlitePool) -> Result<i64, StoreError> {

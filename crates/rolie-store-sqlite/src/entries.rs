@@ -7,17 +7,18 @@ use rolie_store::{
     Change, ChangeKind, CollectionName, DraftVisibility, EntryData, NewContent, NewEntry,
     NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
 };
-use sqlx::{SqliteConnection, SqlitePool, Transaction};
+use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::error::map;
 use crate::records::{ENTRY_COLUMNS, EntryRow};
+use crate::write::WriteTx;
 
-type Tx = Transaction<'static, sqlx::Sqlite>;
+type Tx = WriteTx;
 
 /// Starts a write to `collection`: returns the transaction and the edit time to use.
 async fn begin_write(pool: &SqlitePool, collection: &str) -> Result<(Tx, i64), StoreError> {
-    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let mut tx = WriteTx::begin(pool).await?;
     let last_edited: Option<i64> =
         sqlx::query_scalar("select last_edited from collections where name = ?")
             .bind(collection)
@@ -158,7 +159,7 @@ pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredE
     )
     .await?;
     let stored = fetch(&mut tx, entry.id).await?;
-    tx.commit().await.map_err(map)?;
+    tx.commit().await?;
     Ok(stored)
 }
 
@@ -237,7 +238,7 @@ async fn begin_entry_write(
     id: Uuid,
     expected_etag: Option<&str>,
 ) -> Result<(Tx, i64, StoredEntry), StoreError> {
-    let mut tx = pool.begin_with("begin immediate").await.map_err(map)?;
+    let mut tx = WriteTx::begin(pool).await?;
     let current = fetch(&mut tx, id).await?;
     if !backend::etag_matches(expected_etag, &current.etag) {
         return Err(StoreError::PreconditionFailed);
@@ -312,7 +313,7 @@ pub(crate) async fn update(
     )
     .await?;
     let stored = fetch(&mut tx, id).await?;
-    tx.commit().await.map_err(map)?;
+    tx.commit().await?;
     Ok(stored)
 }
 
@@ -336,7 +337,7 @@ pub(crate) async fn delete(
         edited,
     )
     .await?;
-    tx.commit().await.map_err(map)?;
+    tx.commit().await?;
     Ok(change)
 }
 

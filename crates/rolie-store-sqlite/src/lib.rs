@@ -6,6 +6,7 @@ mod error;
 mod feed;
 mod records;
 mod store;
+mod write;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -52,6 +53,7 @@ impl SqliteStore {
         .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_release(write::roll_back_on_release)
             .acquire_timeout(WRITE_WAIT)
             .connect_with(options.clone())
             .await
