@@ -83,6 +83,40 @@ impl Gate {
         self.store.append_audit(record).await
     }
 
+    /// The answer about a collection the caller may not even read: whether it exists is not
+    /// revealed (R-PROF-AUTHZ-b). Anonymous callers are asked for credentials, whatever the
+    /// name; authenticated ones get the same 404 as for a name that does not exist.
+    fn hidden(principal: &Principal) -> AccessError {
+        if principal.is_anonymous() {
+            AccessError::Unauthenticated
+        } else {
+            AccessError::Store(StoreError::NotFound)
+        }
+    }
+
+    /// A collection the caller may read, or the hidden answer.
+    async fn visible_collection(
+        &self,
+        principal: &Principal,
+        name: &CollectionName,
+    ) -> Result<Collection, AccessError> {
+        let collection = match self.store.get_collection(name).await {
+            Ok(collection) => collection,
+            Err(StoreError::NotFound) => return Err(Self::hidden(principal)),
+            Err(e) => return Err(e.into()),
+        };
+        if self.decide(
+            principal,
+            Action::Read,
+            Resource::Collection(&collection.spec),
+        ) == Decision::Allow
+        {
+            Ok(collection)
+        } else {
+            Err(Self::hidden(principal))
+        }
+    }
+
     fn refusal(principal: &Principal, what: String) -> AccessError {
         if principal.is_anonymous() {
             AccessError::Unauthenticated
@@ -94,14 +128,15 @@ impl Gate {
     /// Write access to a collection.
     ///
     /// # Errors
-    /// `Store(NotFound)` for an unknown collection, `Unauthenticated`/`Forbidden` when the
-    /// caller may not write it.
+    /// `Store(NotFound)` for a collection that does not exist or that the caller may not
+    /// read (`Unauthenticated` for anonymous callers), `Unauthenticated`/`Forbidden` when it
+    /// may read but not write it.
     pub async fn collection_writer<'a>(
         &'a self,
         principal: &'a Principal,
         name: &CollectionName,
     ) -> Result<CollectionWriter<'a>, AccessError> {
-        let collection = self.store.get_collection(name).await?;
+        let collection = self.visible_collection(principal, name).await?;
         match self.decide(
             principal,
             Action::Write,
@@ -174,13 +209,13 @@ impl Gate {
     /// Administration of one collection (server administrators and the collection's own).
     ///
     /// # Errors
-    /// `Store(NotFound)` for an unknown collection, `Unauthenticated`/`Forbidden` otherwise.
+    /// As [`Gate::collection_writer`].
     pub async fn collection_administrator<'a>(
         &'a self,
         principal: &'a Principal,
         name: &CollectionName,
     ) -> Result<CollectionAdministrator<'a>, AccessError> {
-        let collection = self.store.get_collection(name).await?;
+        let collection = self.visible_collection(principal, name).await?;
         match self.decide(
             principal,
             Action::Administer,
@@ -252,20 +287,16 @@ impl Reader<'_> {
     /// One collection, if the caller may read it.
     ///
     /// # Errors
-    /// `Store(NotFound)`, `Unauthenticated` or `Forbidden`.
+    /// `Store(NotFound)` when it does not exist or the caller may not read it (so private
+    /// names do not leak); `Unauthenticated` for anonymous callers in both cases.
     pub async fn collection(
         &self,
         name: &CollectionName,
     ) -> Result<ReadableCollection, AccessError> {
-        let collection = self.gate.store.get_collection(name).await?;
-        if self.may_read(&collection.spec) {
-            Ok(ReadableCollection(collection))
-        } else {
-            Err(Gate::refusal(
-                self.principal,
-                format!("{} may not read collection {name}", self.principal.subject),
-            ))
-        }
+        self.gate
+            .visible_collection(self.principal, name)
+            .await
+            .map(ReadableCollection)
     }
 
     /// The collections version (service document validator).

@@ -10,6 +10,7 @@ on_both_backends!(
     problems_come_as_xml_to_clients_that_prefer_it,
     missing_credentials_are_401_with_a_bearer_challenge,
     bad_tokens_are_401,
+    private_collection_names_do_not_leak,
 );
 
 /// R-5023-5.5-a
@@ -149,4 +150,35 @@ async fn bad_tokens_are_401(backend: Backend) {
     app.get("/rolie/feeds/incidents", Some(&valid))
         .await
         .assert_status(200);
+}
+
+/// R-PROF-AUTHZ-b: whether a collection the caller may not read exists is not revealed.
+async fn private_collection_names_do_not_leak(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/rolie/feeds/indicators", "/rolie/feeds/no-such-collection"] {
+        app.get(path, None).await.assert_status(401);
+    }
+    let narrow = app.token("narrow", "rolie:read:incidents", Restriction::Private);
+    let absent = app
+        .get("/rolie/feeds/no-such-collection", Some(&narrow))
+        .await;
+    let hidden = app.get("/rolie/feeds/indicators", Some(&narrow)).await;
+    absent.assert_status(404);
+    hidden.assert_status(404);
+    assert_eq!(absent.json()["detail"], hidden.json()["detail"]);
+    for (collection, status) in [
+        ("indicators", 404),
+        ("no-such-collection", 404),
+        ("incidents", 403),
+    ] {
+        let path = format!("/rolie/feeds/{collection}");
+        app.post(
+            &path,
+            "application/xml",
+            rolie_testkit::fixtures::MINIMAL_V2,
+            Some(&narrow),
+        )
+        .await
+        .assert_status(status);
+    }
 }

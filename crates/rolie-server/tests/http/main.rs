@@ -2,6 +2,8 @@
 //! PostgreSQL when `ROLIE_TEST_DATABASE_URL` is set. Doc comments cite the requirement each
 //! test checks (shared/spec/spec-rolie.md).
 
+mod admin;
+mod authz;
 mod discovery;
 mod entries;
 mod errors;
