@@ -96,6 +96,19 @@ pub struct RestrictionSection {
     pub extensions: BTreeMap<String, Restriction>,
 }
 
+/// `[rate_limits]`: per principal, and per collection under `collections.<name>`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSection {
+    /// Requests per minute per principal.
+    pub per_minute: Option<u32>,
+    /// Burst per principal.
+    pub burst: Option<u32>,
+    /// Feed reads and writes per principal, by collection.
+    #[serde(default)]
+    pub collections: BTreeMap<String, rolie_server::rate_limit::RateLimit>,
+}
+
 /// The TOML file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +142,8 @@ pub struct FileConfig {
     restriction: RestrictionSection,
     #[serde(default)]
     collections: Vec<CollectionSpec>,
+    #[serde(default)]
+    rate_limits: RateLimitSection,
 }
 
 /// Validated settings.
@@ -182,6 +197,8 @@ pub struct Settings {
     pub restriction: RestrictionSection,
     /// Collections to create when missing.
     pub collections: Vec<CollectionSpec>,
+    /// Rate limits.
+    pub rate_limits: RateLimitSection,
     /// Digest of the settings that shape what callers see.
     pub fingerprint: String,
 }
@@ -333,6 +350,18 @@ impl Settings {
             .or(file.organization)
             .unwrap_or_else(|| "ROLIE repository".to_owned());
         let policy = file.policy.unwrap_or_default();
+        if file.rate_limits.per_minute.is_some() != file.rate_limits.burst.is_some() {
+            bail!("rate_limits: give per_minute and burst together");
+        }
+        if file.rate_limits.per_minute == Some(0)
+            || file
+                .rate_limits
+                .collections
+                .values()
+                .any(|l| l.per_minute == 0 || l.burst == 0)
+        {
+            bail!("rate_limits: per_minute and burst must be at least 1");
+        }
         let fingerprint = format!(
             "{:?}|{:?}|{:?}",
             policy, file.client_certificates, file.restriction.default
@@ -370,6 +399,7 @@ impl Settings {
             postgres: file.postgres,
             restriction: file.restriction,
             collections: file.collections,
+            rate_limits: file.rate_limits,
             fingerprint,
         })
     }

@@ -24,7 +24,8 @@ pub struct ConnectionInfo {
 #[derive(Debug, Clone, Default)]
 pub struct AuditSubject(pub Arc<Mutex<Option<String>>>);
 
-/// The authenticated caller (anonymous when no credentials were sent).
+/// The authenticated caller (anonymous when no credentials were sent). Extracting it also
+/// counts the request against the caller's rate limit.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
@@ -51,6 +52,17 @@ impl FromRequestParts<AppState> for Caller {
             secure: tls || state.config.behind_tls_proxy,
         };
         let principal = state.authn.authenticate(&credentials).await?;
+        let key = if principal.is_anonymous() {
+            let peer = parts
+                .extensions
+                .get::<ConnectionInfo>()
+                .map(|c| c.peer.ip().to_string())
+                .unwrap_or_default();
+            format!("anonymous@{peer}")
+        } else {
+            principal.subject.clone()
+        };
+        state.limits.check(&key)?;
         if let Some(slot) = parts.extensions.get::<AuditSubject>()
             && let Ok(mut subject) = slot.0.lock()
         {

@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use rolie_model::RestrictionPolicy;
+
+use crate::rate_limit::RateLimit;
 
 /// Runtime settings of the HTTP surface.
 #[derive(Debug, Clone)]
@@ -28,6 +32,10 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Most requests handled at once; more are shed with 503.
     pub max_concurrent_requests: usize,
+    /// Requests per principal (anonymous callers: per address); `None` for no limit.
+    pub rate_limit: Option<RateLimit>,
+    /// Feed reads and writes per principal on a collection, by collection name.
+    pub collection_rate_limits: BTreeMap<String, RateLimit>,
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
@@ -47,6 +55,8 @@ impl ServerConfig {
             behind_tls_proxy: false,
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 512,
+            rate_limit: None,
+            collection_rate_limits: BTreeMap::new(),
             fingerprint: String::new(),
         }
     }

@@ -52,6 +52,9 @@ pub enum ApiError {
         /// Element path of the fault, for IODEF validation errors.
         path: Option<String>,
     },
+    /// 429: the caller's rate limit is exhausted; the value is the seconds to wait.
+    #[error("too many requests; retry in {0} seconds")]
+    TooManyRequests(u64),
     /// 428: If-Match required.
     #[error("this server requires If-Match on PUT and DELETE; GET the resource for its ETag first")]
     PreconditionRequired,
@@ -90,6 +93,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,8 +133,14 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static(media_type::PROBLEM_JSON),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if matches!(self, ApiError::Unavailable(_)) {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        match &self {
+            ApiError::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from((*seconds).max(1)));
+            }
+            _ => {}
         }
         response.extensions_mut().insert(problem);
         if let ApiError::Internal(cause) = self {

@@ -9,6 +9,7 @@ mod layers;
 pub mod negotiate;
 pub mod present;
 pub mod publish;
+pub mod rate_limit;
 mod respond;
 mod router;
 mod routes;

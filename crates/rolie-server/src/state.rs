@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rolie_authz::{AuthenticatorChain, Gate};
 
 use crate::config::ServerConfig;
+use crate::rate_limit::RateLimits;
 use crate::urls::Urls;
 
 /// Shared by all handlers; cheap to clone.
@@ -18,17 +19,24 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// URL builder.
     pub urls: Urls,
+    /// Rate limiters.
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
     /// State over `gate` and `authn` with `config`.
     pub fn new(gate: Gate, authn: AuthenticatorChain, config: ServerConfig) -> Self {
         let urls = Urls::new(&config.base_url);
+        let limits = Arc::new(RateLimits::new(
+            config.rate_limit,
+            &config.collection_rate_limits,
+        ));
         AppState {
             gate,
             authn,
             config: Arc::new(config),
             urls,
+            limits,
         }
     }
 }

@@ -94,6 +94,13 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     config.request_timeout = settings.request_timeout;
     config.max_concurrent_requests = settings.max_concurrent_requests;
     config.fingerprint = settings.fingerprint.clone();
+    config.rate_limit = match (settings.rate_limits.per_minute, settings.rate_limits.burst) {
+        (Some(per_minute), Some(burst)) => {
+            Some(rolie_server::rate_limit::RateLimit { per_minute, burst })
+        }
+        _ => None,
+    };
+    config.collection_rate_limits = settings.rate_limits.collections.clone();
     let app = rolie_server::app(AppState::new(gate, authn, config));
     let options = ServeOptions {
         tls: tls

@@ -129,6 +129,9 @@ async fn list_entries(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    state
+        .limits
+        .check_collection(name.as_str(), &principal.subject)?;
     let params = feed_params(query.as_deref(), &state)?;
     negotiate::choose(&headers, &[media_type::ATOM_FEED])?;
     let reader = state.gate.reader(&principal);
@@ -217,6 +220,9 @@ async fn create_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    state
+        .limits
+        .check_collection(name.as_str(), &principal.subject)?;
     let writer = state.gate.collection_writer(&principal, &name).await?;
     let spec = &writer.collection().spec;
     let media = content_type(&headers)?;
