@@ -97,14 +97,28 @@ fn is_atom_entry_type(media: &MediaType) -> bool {
             .is_none_or(|t| t.eq_ignore_ascii_case("entry"))
 }
 
-/// Checks that a declared charset is one we decode.
-fn check_charset(media: &MediaType) -> Result<(), ApiError> {
+/// Checks that a declared charset is one we decode and agrees with the body: a mismatch
+/// between the HTTP charset and the bytes is an error, not a guess (IODEF-SEC-5).
+fn check_charset(media: &MediaType, body: &[u8]) -> Result<(), ApiError> {
+    let utf16_body = body.starts_with(&[0xFE, 0xFF]) || body.starts_with(&[0xFF, 0xFE]);
     match media
         .param("charset")
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        None | Some("utf-8" | "utf8" | "utf-16" | "utf-16le" | "utf-16be") => Ok(()),
+        None => Ok(()),
+        Some("utf-8" | "utf8") if !utf16_body => Ok(()),
+        Some("utf-16" | "utf-16le" | "utf-16be")
+            if utf16_body && media.essence != media_type::JSON =>
+        {
+            Ok(())
+        }
+        Some(declared @ ("utf-8" | "utf8" | "utf-16" | "utf-16le" | "utf-16be")) => {
+            Err(ApiError::BadRequest(format!(
+                "the Content-Type says charset={declared} but the body is {}",
+                if utf16_body { "UTF-16" } else { "not UTF-16" }
+            )))
+        }
         Some(other) => Err(ApiError::UnsupportedMediaType(format!(
             "charset {other} is not accepted; send UTF-8 (or UTF-16 with a byte order mark)"
         ))),
@@ -139,7 +153,7 @@ pub fn read_submission(
     body: Bytes,
     policy: &RestrictionPolicy,
 ) -> Result<Submission, ApiError> {
-    check_charset(media)?;
+    check_charset(media, &body)?;
     if let Some(syntax) = Syntax::for_media_type(&media.essence) {
         return Ok(Submission::Document(rolie_iodef::parse(
             body, syntax, policy,
