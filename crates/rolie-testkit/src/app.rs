@@ -44,12 +44,17 @@ pub fn spec(name: &str, kind: &str, max: Restriction, public: bool) -> Collectio
     }
 }
 
+/// Rewrites a database URL (e.g. to go through a proxy).
+type Rewrite = Box<dyn FnOnce(&str) -> String + Send>;
+
 /// Configures a [`TestApp`].
 pub struct TestAppBuilder {
     backend: Backend,
     tls: bool,
     client_certificates: Option<Vec<CertificateMapping>>,
     jwt: Option<JwtAuthenticator>,
+    db: Option<TestDb>,
+    reach: Option<Rewrite>,
     policy: PolicyConfig,
     collections: Vec<CollectionSpec>,
     config: ServerConfig,
@@ -73,6 +78,19 @@ impl TestAppBuilder {
     /// Verify bearer tokens with `authenticator` instead of the HS256 test secret.
     pub fn jwt(mut self, authenticator: JwtAuthenticator) -> Self {
         self.jwt = Some(authenticator);
+        self
+    }
+
+    /// Use this database instead of a fresh temporary one.
+    pub fn database(mut self, db: TestDb) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    /// Reach the database at the URL `rewrite` makes from its own (e.g. through a
+    /// [`crate::TcpProxy`]); the test's own checks still use the direct URL.
+    pub fn reach_database(mut self, rewrite: impl FnOnce(&str) -> String + Send + 'static) -> Self {
+        self.reach = Some(Box::new(rewrite));
         self
     }
 
@@ -104,8 +122,15 @@ impl TestAppBuilder {
     pub async fn spawn(self) -> TestApp {
         crate::init_logs();
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let db = TestDb::create(self.backend).await;
-        let store = db.open().await;
+        let db = match self.db {
+            Some(db) => db,
+            None => TestDb::create(self.backend).await,
+        };
+        let direct = db.open().await;
+        let store = match self.reach {
+            Some(rewrite) => db.open_at(&rewrite(&db.url)).await,
+            None => direct.clone(),
+        };
         let mut collections = vec![
             spec(
                 "incidents",
@@ -183,7 +208,7 @@ impl TestAppBuilder {
         let client = client(ca.as_deref(), None);
         TestApp {
             base_url,
-            store,
+            store: direct,
             ca,
             db,
             client,
@@ -212,7 +237,7 @@ fn client(ca: Option<&TestCa>, identity: Option<&ClientIdentity>) -> reqwest::Cl
 pub struct TestApp {
     /// `http(s)://localhost:port`.
     pub base_url: String,
-    /// The server's store, for checking what a request did or did not change.
+    /// The database, reached directly, for checking what a request did or did not change.
     pub store: Arc<dyn Store>,
     /// The test CA when serving TLS.
     pub ca: Option<Arc<TestCa>>,
@@ -310,6 +335,8 @@ impl TestApp {
             tls: false,
             client_certificates: None,
             jwt: None,
+            db: None,
+            reach: None,
             policy: PolicyConfig::default(),
             collections: Vec::new(),
             config: ServerConfig::new("http://localhost"),

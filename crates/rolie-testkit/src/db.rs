@@ -82,13 +82,28 @@ impl TestDb {
 
     /// Opens the store (migrating it).
     pub async fn open(&self) -> Arc<dyn Store> {
+        self.open_at(&self.url).await
+    }
+
+    /// Opens the store at `url` (this database reached another way, e.g. through a proxy).
+    pub async fn open_at(&self, url: &str) -> Arc<dyn Store> {
         match self.backend {
-            Backend::Sqlite => Arc::new(SqliteStore::open(&self.url).await.expect("open SQLite")),
+            Backend::Sqlite => Arc::new(SqliteStore::open(url).await.expect("open SQLite")),
             Backend::Postgres => Arc::new(
-                PgStore::connect(&self.url, &PgSettings::default())
+                PgStore::connect(url, &PgSettings::default())
                     .await
                     .expect("connect PostgreSQL"),
             ),
+        }
+    }
+
+    /// A SQLite database in `dir` (which the caller owns), e.g. on a small file system.
+    pub fn sqlite_in(dir: &std::path::Path) -> Self {
+        TestDb {
+            url: format!("sqlite://{}", dir.join("rolie.db").display()),
+            backend: Backend::Sqlite,
+            dir: None,
+            postgres: None,
         }
     }
 }

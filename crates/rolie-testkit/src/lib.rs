@@ -5,10 +5,12 @@ mod certs;
 mod db;
 pub mod fixtures;
 pub mod oracle;
+mod proxy;
 
 pub use app::{Response, TEST_SECRET, TestApp, TestAppBuilder, spec};
 pub use certs::{ClientIdentity, TestCa};
 pub use db::{Backend, TestDb, postgres_url};
+pub use proxy::TcpProxy;
 /// rcgen, for tests that need key pairs of their own (e.g. to sign tokens).
 pub use rcgen;
 

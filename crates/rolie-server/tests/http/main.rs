@@ -10,3 +10,4 @@ mod errors;
 mod feeds;
 mod openapi;
 mod publishing;
+mod robustness;
