@@ -6,5 +6,6 @@ mod durability;
 mod first_run;
 mod replicas;
 mod shutdown;
+mod soak;
 mod support;
 mod tls;
