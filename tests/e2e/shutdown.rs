@@ -61,24 +61,11 @@ fn paused_body(
     tail: String,
     open: tokio::sync::oneshot::Receiver<()>,
 ) -> reqwest::Body {
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(2);
+    let (sender, body) = rolie_testkit::channel_body();
     tokio::spawn(async move {
         let _ = sender.send(Ok(bytes::Bytes::from(head))).await;
         let _ = open.await;
         let _ = sender.send(Ok(bytes::Bytes::from(tail))).await;
     });
-    reqwest::Body::wrap_stream(ReceiverStream(receiver))
-}
-
-struct ReceiverStream(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, std::io::Error>>);
-
-impl futures::Stream for ReceiverStream {
-    type Item = Result<bytes::Bytes, std::io::Error>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
+    body
 }

@@ -9,25 +9,10 @@ use crate::feed::Feed;
 use crate::service::{Categories, CategoryDocument, ServiceDocument};
 use crate::timestamp;
 use crate::vocabulary::ns;
-use crate::xml::{Tag, XmlAttribute, XmlWriter};
+use crate::xml::{Tag, XmlWriter};
 
 const APP: Option<&str> = Some("app");
 const ROLIE: Option<&str> = Some("rolie");
-
-fn with_extra<'a>(mut tag: Tag<'a>, extra: &'a [XmlAttribute]) -> Tag<'a> {
-    for attribute in extra {
-        tag = match &attribute.name.namespace {
-            Some(uri) => tag.attr_ns(
-                uri,
-                attribute.prefix.as_deref(),
-                &attribute.name.local,
-                attribute.value.as_str(),
-            ),
-            None => tag.attr(&attribute.name.local, attribute.value.as_str()),
-        };
-    }
-    tag
-}
 
 fn text(w: &mut XmlWriter, namespace: &str, prefix: Option<&str>, local: &str, value: &Text) {
     match value {
@@ -71,7 +56,7 @@ fn link(w: &mut XmlWriter, l: &Link) {
         .opt_attr("hreflang", l.hreflang.as_deref())
         .opt_attr("title", l.title.as_deref())
         .opt_attr("length", l.length.as_deref());
-    w.empty(with_extra(tag, &l.extra));
+    w.empty(tag.attrs(&l.extra));
 }
 
 fn category(w: &mut XmlWriter, c: &Category) {
@@ -79,7 +64,7 @@ fn category(w: &mut XmlWriter, c: &Category) {
         .attr("term", c.term.as_str())
         .opt_attr("scheme", c.scheme.as_deref())
         .opt_attr("label", c.label.as_deref());
-    w.empty(with_extra(tag, &c.extra));
+    w.empty(tag.attrs(&c.extra));
 }
 
 fn content(w: &mut XmlWriter, c: &Content) {
@@ -119,7 +104,7 @@ fn atom_root<'a>(local: &'a str, lang: Option<&'a str>) -> Tag<'a> {
 }
 
 fn entry_body(w: &mut XmlWriter, e: &Entry, root: Tag<'_>) {
-    w.start(with_extra(root, &e.attributes));
+    w.start(root.attrs(&e.attributes));
     w.text_element(Tag::new(ns::ATOM, None, "id"), &e.id);
     text(w, ns::ATOM, None, "title", &e.title);
     if let Some(summary) = &e.summary {

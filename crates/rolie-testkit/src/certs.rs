@@ -58,20 +58,14 @@ impl TestCa {
 
     /// A server certificate for `localhost` and 127.0.0.1: chain and key.
     pub fn server(&self) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
-        let mut params =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .expect("server params");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let key = KeyPair::generate().expect("server key");
-        let cert = params
-            .signed_by(&key, &self.issuer)
-            .expect("server certificate");
-        let key =
-            PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes()).expect("server key PEM");
-        (vec![cert.der().clone()], key)
+        let (cert, key) = self.server_pem();
+        let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("server certificate PEM");
+        (
+            chain,
+            PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("server key PEM"),
+        )
     }
 
     /// A server certificate for `localhost` and 127.0.0.1 as PEM files' contents: chain, key.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod app;
+mod body;
 mod certs;
 mod db;
 pub mod fixtures;
@@ -8,6 +9,7 @@ pub mod oracle;
 mod proxy;
 
 pub use app::{Response, TEST_SECRET, TestApp, TestAppBuilder, spec};
+pub use body::{BodySender, channel_body};
 pub use certs::{ClientIdentity, TestCa};
 pub use db::{Backend, TestDb, postgres_url};
 pub use proxy::TcpProxy;

@@ -93,6 +93,22 @@ impl<'a> Tag<'a> {
         self
     }
 
+    /// Adds kept attributes (namespaced or not) as they were read.
+    pub fn attrs(mut self, attributes: &'a [super::XmlAttribute]) -> Self {
+        for attribute in attributes {
+            self = match &attribute.name.namespace {
+                Some(uri) => self.attr_ns(
+                    uri,
+                    attribute.prefix.as_deref(),
+                    &attribute.name.local,
+                    attribute.value.as_str(),
+                ),
+                None => self.attr(&attribute.name.local, attribute.value.as_str()),
+            };
+        }
+        self
+    }
+
     /// Declares `prefix` (or the default namespace) on this element even if unused here,
     /// so that children and kept markup find it in scope.
     pub fn declare(mut self, prefix: Option<&'a str>, uri: &'a str) -> Self {
@@ -358,17 +374,7 @@ impl XmlWriter {
                 tag = tag.declare(prefix.as_deref(), uri);
             }
         }
-        for attribute in &element.attributes {
-            tag = match &attribute.name.namespace {
-                Some(uri) => tag.attr_ns(
-                    uri,
-                    attribute.prefix.as_deref(),
-                    &attribute.name.local,
-                    attribute.value.as_str(),
-                ),
-                None => tag.attr(&attribute.name.local, attribute.value.as_str()),
-            };
-        }
+        let tag = tag.attrs(&element.attributes);
         if element.children.is_empty() {
             let (start, _) = self.open(tag);
             self.write(Event::Empty(start));

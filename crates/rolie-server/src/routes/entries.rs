@@ -58,6 +58,22 @@ pub fn representation(state: &AppState, entry: &StoredEntry) -> Representation {
     }
 }
 
+/// Write access to an entry whose current ETag satisfies the request's If-Match
+/// (R-5023-9.5-a; 428 when configured to require it, A29).
+async fn writable<'a>(
+    state: &'a AppState,
+    principal: &'a rolie_authz::Principal,
+    id: uuid::Uuid,
+    headers: &HeaderMap,
+) -> Result<rolie_authz::EntryWriter<'a>, ApiError> {
+    let writer = state.gate.entry_writer(principal, id).await?;
+    IfMatch::from_headers(headers).check(
+        &validators(state, writer.entry()).tag,
+        state.config.require_if_match,
+    )?;
+    Ok(writer)
+}
+
 /// The entry (R-5023-9.1-a); entries the caller may not see are 404 (R-PROF-AUTHZ-b).
 async fn get_entry(
     State(state): State<AppState>,
@@ -83,12 +99,8 @@ async fn replace_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let writer = state.gate.entry_writer(&principal, id).await?;
+    let writer = writable(&state, &principal, id, &headers).await?;
     let current = writer.entry();
-    IfMatch::from_headers(&headers).check(
-        &validators(&state, current).tag,
-        state.config.require_if_match,
-    )?;
     let media = content_type(&headers)?;
     if !(media.essence == media_type::ATOM
         && media
@@ -130,13 +142,8 @@ async fn delete_entry(
     EntryPath(id): EntryPath,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let writer = state.gate.entry_writer(&principal, id).await?;
-    let current = writer.entry();
-    IfMatch::from_headers(&headers).check(
-        &validators(&state, current).tag,
-        state.config.require_if_match,
-    )?;
-    writer.delete(Some(&current.etag)).await?;
+    let writer = writable(&state, &principal, id, &headers).await?;
+    writer.delete(Some(&writer.entry().etag)).await?;
     tracing::info!(entry.id = %id, principal.sub = %principal.subject, "entry deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -401,7 +401,7 @@ async fn slow_and_endless_requests_are_cut_off() {
         .trim_start_matches("http://")
         .replace("localhost", "127.0.0.1");
     // A chunked body that never ends.
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(1);
+    let (sender, body) = rolie_testkit::channel_body();
     let keep = tokio::spawn(async move {
         loop {
             if sender
@@ -422,7 +422,7 @@ async fn slow_and_endless_requests_are_cut_off() {
                 Some(&app.admin_token()),
             )
             .header("content-type", media_type::XML)
-            .body(reqwest::Body::wrap_stream(ReceiverStream(receiver))),
+            .body(body),
         )
         .await;
     assert!(
@@ -515,8 +515,7 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503() {
     let mut gates = Vec::new();
     let mut uploads = Vec::new();
     for i in 0..2 {
-        let (sender, receiver) =
-            tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(1);
+        let (sender, body) = rolie_testkit::channel_body();
         let document = fixtures::incident(&format!("SHED-{i}"), "green", "held open");
         let request = app
             .request(
@@ -525,7 +524,7 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503() {
                 Some(&app.admin_token()),
             )
             .header("content-type", media_type::XML)
-            .body(reqwest::Body::wrap_stream(ReceiverStream(receiver)));
+            .body(body);
         let (head, tail) = document.split_at(20);
         sender
             .send(Ok(bytes::Bytes::from(head.to_owned())))
@@ -768,17 +767,4 @@ async fn a_full_disk_refuses_writes_and_keeps_reads() {
     .await
     .assert_status(201);
     app.stop().await;
-}
-
-struct ReceiverStream(tokio::sync::mpsc::Receiver<Result<bytes::Bytes, std::io::Error>>);
-
-impl futures::Stream for ReceiverStream {
-    type Item = Result<bytes::Bytes, std::io::Error>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
 }
