@@ -40,8 +40,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$work" && ROLIE_LISTEN=127.0.0.1:$rolie_port ROLIE_JWT_HS256_SECRET=$secret RUST_LOG=warn \
-    "$OLDPWD/target/release/rolie" >/dev/null 2>&1) &
+binary="$PWD/target/release/rolie"
+(cd "$work" && exec env ROLIE_LISTEN=127.0.0.1:$rolie_port ROLIE_JWT_HS256_SECRET=$secret RUST_LOG=warn \
+    "$binary" >/dev/null 2>&1) &
 rolie_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$rolie_port/readyz" >/dev/null && break; sleep 0.1; done
 token=$(ROLIE_JWT_HS256_SECRET=$secret target/release/rolie token --subject load --scope "rolie:read rolie:write" --clearance red)
@@ -53,7 +54,7 @@ for i in $(seq "$entries"); do
 done
 curl -sf -D "$work/headers" -o "$work/feed.xml" -H "Authorization: Bearer $token" "$base/rolie/feeds/incidents"
 etag=$(grep -i '^etag:' "$work/headers" | cut -d' ' -f2 | tr -d '\r')
-entry=$(grep -o "$base/rolie/entries/[0-9a-f-]*" "$work/feed.xml" | head -1)
+entry=$(grep -o -m1 "$base/rolie/entries/[0-9a-f-]*" "$work/feed.xml" | sed -n 1p)
 
 mkdir -p "$work/www"
 cp "$work/feed.xml" "$work/www/feed.xml"
