@@ -1,16 +1,16 @@
 //! Feed pages (keyset, filters in SQL), the change log, feed tokens and the audit log.
 
-use rolie_model::timestamp;
+use rolie_model::{Restriction, timestamp};
 use rolie_store::backend;
 use rolie_store::{
-    AuditEntry, AuditRecord, Change, CollectionName, FeedPage, FeedQuery, FeedToken, NewFeedToken,
-    PagePosition, StoreError,
+    AuditEntry, AuditRecord, Change, CollectionName, DraftVisibility, FeedPage, FeedQuery,
+    FeedToken, NewFeedToken, PagePosition, StoreError,
 };
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 use uuid::Uuid;
 
-use crate::entries::{collection_exists, visibility_clause};
+use crate::entries::collection_exists;
 use crate::error::map;
 use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, TokenRow};
 
@@ -35,35 +35,40 @@ impl Statement {
     }
 }
 
-pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let size = query.page_size();
-    let (clause, subject) = visibility_clause(&query.visibility);
-    let mut s = Statement {
-        sql: format!("select {ENTRY_COLUMNS} from entries e where e.collection = $1 and {clause}"),
-        args: PgArguments::default(),
-        count: 0,
-    };
-    s.bind(query.collection.as_str().to_owned())?;
-    s.bind(query.visibility.clearance.level())?;
-    if let Some(subject) = subject {
-        s.bind(subject)?;
+/// One ordered, limited scan of a collection's entries selecting `columns`; `restriction`
+/// is the SQL condition on the level (one level, so an index gives an exact range, or all).
+fn branch(
+    query: &FeedQuery,
+    columns: &str,
+    restriction: &str,
+    s: &mut Statement,
+) -> Result<(), StoreError> {
+    let collection = s.bind(query.collection.as_str().to_owned())?;
+    s.sql.push_str(&format!(
+        "select {columns} from entries e where e.collection = {collection} and {restriction}"
+    ));
+    match &query.visibility.drafts {
+        DraftVisibility::None => s.sql.push_str(" and not e.draft"),
+        DraftVisibility::OwnedBy(subject) => {
+            let p = s.bind(subject.clone())?;
+            s.sql
+                .push_str(&format!(" and (not e.draft or e.publisher = {p})"));
+        }
+        DraftVisibility::All => {}
     }
-    let descending = match query.position {
-        PagePosition::First => true,
+    match query.position {
         PagePosition::After(key) => {
             let (edited, id) = (s.bind(key.edited_micros)?, s.bind(key.id)?);
             s.sql
                 .push_str(&format!(" and (e.edited, e.id) < ({edited}, {id})"));
-            true
         }
         PagePosition::Before(key) => {
             let (edited, id) = (s.bind(key.edited_micros)?, s.bind(key.id)?);
             s.sql
                 .push_str(&format!(" and (e.edited, e.id) > ({edited}, {id})"));
-            false
         }
-        PagePosition::Last => false,
-    };
+        PagePosition::First | PagePosition::Last => {}
+    }
     let filter = &query.filter;
     if let Some(since) = filter.updated_since {
         let p = s.bind(timestamp::to_micros(since))?;
@@ -90,12 +95,51 @@ pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, S
             " and (e.title ilike {p} escape '\\' or e.summary ilike {p} escape '\\')"
         ));
     }
-    let limit = s.bind(i64::from(size) + 1)?;
-    s.sql.push_str(&if descending {
-        format!(" order by e.edited desc, e.id desc limit {limit}")
+    let limit = s.bind(i64::from(query.page_size()) + 1)?;
+    let order = order(query.position);
+    s.sql.push_str(&format!(
+        " order by e.edited {order}, e.id {order} limit {limit}"
+    ));
+    Ok(())
+}
+
+/// Newest first, except when paging backwards.
+fn order(position: PagePosition) -> &'static str {
+    match position {
+        PagePosition::First | PagePosition::After(_) => "desc",
+        PagePosition::Before(_) | PagePosition::Last => "asc",
+    }
+}
+
+pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+    let size = query.page_size();
+    let mut s = Statement {
+        sql: String::new(),
+        args: PgArguments::default(),
+        count: 0,
+    };
+    let clearance = query.visibility.clearance;
+    if clearance == Restriction::Private {
+        // Every level is visible: one scan of the feed index.
+        branch(query, ENTRY_COLUMNS, "e.restriction <= 3", &mut s)?;
     } else {
-        format!(" order by e.edited asc, e.id asc limit {limit}")
-    });
+        // Some levels are hidden: one range of the visibility index per visible level,
+        // merged, so hidden entries are never read.
+        s.sql.push_str(&format!("select {ENTRY_COLUMNS} from ("));
+        for level in 0..=clearance.level() {
+            if level > 0 {
+                s.sql.push_str(" union all ");
+            }
+            s.sql.push('(');
+            branch(query, "e.*", &format!("e.restriction = {level}"), &mut s)?;
+            s.sql.push(')');
+        }
+        let limit = s.bind(i64::from(size) + 1)?;
+        let order = order(query.position);
+        s.sql.push_str(&format!(
+            ") e order by e.edited {order}, e.id {order} limit {limit}"
+        ));
+    }
     let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(s.sql), s.args)
         .fetch_all(pool)
         .await

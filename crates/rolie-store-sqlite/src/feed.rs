@@ -1,17 +1,17 @@
 //! Feed pages (keyset, filters in SQL), the change log, feed tokens and the audit log.
 
-use rolie_model::timestamp;
+use rolie_model::{Restriction, timestamp};
 use rolie_store::backend;
 use rolie_store::{
-    AuditEntry, AuditRecord, Change, CollectionName, FeedPage, FeedQuery, FeedToken, NewFeedToken,
-    PagePosition, StoreError,
+    AuditEntry, AuditRecord, Change, CollectionName, DraftVisibility, FeedPage, FeedQuery,
+    FeedToken, NewFeedToken, PagePosition, StoreError,
 };
 use sqlx::Arguments;
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteArguments;
 use uuid::Uuid;
 
-use crate::entries::{collection_exists, visibility_clause};
+use crate::entries::collection_exists;
 use crate::error::map;
 use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, TokenRow};
 
@@ -23,50 +23,57 @@ where
         .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))
 }
 
-pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let size = query.page_size();
-    let mut sql = format!("select {ENTRY_COLUMNS} from entries e where e.collection = ? and ");
-    let mut args = SqliteArguments::default();
-    bind(&mut args, query.collection.as_str().to_owned())?;
-    let (clause, subject) = visibility_clause(&query.visibility);
-    sql.push_str(clause);
-    bind(&mut args, i64::from(query.visibility.clearance.level()))?;
-    if let Some(subject) = subject {
-        bind(&mut args, subject)?;
+/// One ordered, limited scan of a collection's entries selecting `columns`; `restriction`
+/// is the SQL condition on the level (one level, so an index gives an exact range, or all).
+fn branch(
+    query: &FeedQuery,
+    columns: &str,
+    restriction: &str,
+    sql: &mut String,
+    args: &mut SqliteArguments,
+) -> Result<(), StoreError> {
+    sql.push_str(&format!(
+        "select {columns} from entries e where e.collection = ? and {restriction}"
+    ));
+    bind(args, query.collection.as_str().to_owned())?;
+    match &query.visibility.drafts {
+        DraftVisibility::None => sql.push_str(" and e.draft = 0"),
+        DraftVisibility::OwnedBy(subject) => {
+            sql.push_str(" and (e.draft = 0 or e.publisher = ?)");
+            bind(args, subject.clone())?;
+        }
+        DraftVisibility::All => {}
     }
-    let descending = match query.position {
-        PagePosition::First => true,
+    match query.position {
         PagePosition::After(key) => {
             sql.push_str(" and (e.edited, e.id) < (?, ?)");
-            bind(&mut args, key.edited_micros)?;
-            bind(&mut args, key.id.to_string())?;
-            true
+            bind(args, key.edited_micros)?;
+            bind(args, key.id.to_string())?;
         }
         PagePosition::Before(key) => {
             sql.push_str(" and (e.edited, e.id) > (?, ?)");
-            bind(&mut args, key.edited_micros)?;
-            bind(&mut args, key.id.to_string())?;
-            false
+            bind(args, key.edited_micros)?;
+            bind(args, key.id.to_string())?;
         }
-        PagePosition::Last => false,
-    };
+        PagePosition::First | PagePosition::Last => {}
+    }
     let filter = &query.filter;
     if let Some(since) = filter.updated_since {
         sql.push_str(" and e.updated >= ?");
-        bind(&mut args, timestamp::to_micros(since))?;
+        bind(args, timestamp::to_micros(since))?;
     }
     if let Some(before) = filter.updated_before {
         sql.push_str(" and e.updated < ?");
-        bind(&mut args, timestamp::to_micros(before))?;
+        bind(args, timestamp::to_micros(before))?;
     }
     if let Some((scheme, term)) = &filter.category {
         sql.push_str(
             " and exists (select 1 from entry_categories c where c.entry_id = e.id and c.term = ?",
         );
-        bind(&mut args, term.clone())?;
+        bind(args, term.clone())?;
         if let Some(scheme) = scheme {
             sql.push_str(" and c.scheme = ?");
-            bind(&mut args, scheme.clone())?;
+            bind(args, scheme.clone())?;
         }
         sql.push(')');
     }
@@ -74,15 +81,61 @@ pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPag
         // SQLite's LIKE folds ASCII case only; good enough for a fallback search.
         sql.push_str(" and (e.title like ? escape '\\' or e.summary like ? escape '\\')");
         let pattern = backend::like_pattern(text);
-        bind(&mut args, pattern.clone())?;
-        bind(&mut args, pattern)?;
+        bind(args, pattern.clone())?;
+        bind(args, pattern)?;
     }
-    sql.push_str(if descending {
-        " order by e.edited desc, e.id desc limit ?"
+    let order = order(query.position);
+    sql.push_str(&format!(" order by e.edited {order}, e.id {order} limit ?"));
+    bind(args, i64::from(query.page_size()) + 1)?;
+    Ok(())
+}
+
+/// Newest first, except when paging backwards.
+fn order(position: PagePosition) -> &'static str {
+    match position {
+        PagePosition::First | PagePosition::After(_) => "desc",
+        PagePosition::Before(_) | PagePosition::Last => "asc",
+    }
+}
+
+pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+    let size = query.page_size();
+    let mut sql = String::new();
+    let mut args = SqliteArguments::default();
+    let clearance = query.visibility.clearance;
+    if clearance == Restriction::Private {
+        // Every level is visible: one scan of the feed index.
+        branch(
+            query,
+            ENTRY_COLUMNS,
+            "e.restriction <= 3",
+            &mut sql,
+            &mut args,
+        )?;
     } else {
-        " order by e.edited asc, e.id asc limit ?"
-    });
-    bind(&mut args, i64::from(size) + 1)?;
+        // Some levels are hidden: one range of the visibility index per visible level,
+        // merged, so hidden entries are never read.
+        sql.push_str(&format!("select {ENTRY_COLUMNS} from ("));
+        for level in 0..=clearance.level() {
+            if level > 0 {
+                sql.push_str(" union all ");
+            }
+            sql.push_str("select * from (");
+            branch(
+                query,
+                "e.*",
+                &format!("e.restriction = {level}"),
+                &mut sql,
+                &mut args,
+            )?;
+            sql.push(')');
+        }
+        let order = order(query.position);
+        sql.push_str(&format!(
+            ") e order by e.edited {order}, e.id {order} limit ?"
+        ));
+        bind(&mut args, i64::from(size) + 1)?;
+    }
     let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
         .fetch_all(pool)
         .await

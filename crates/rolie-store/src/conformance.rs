@@ -33,6 +33,7 @@ macro_rules! conformance_tests {
             pages_chain_forward_and_backward_without_gaps,
             a_page_walk_sees_each_unchanged_entry_exactly_once_under_concurrent_inserts,
             restriction_filtering_happens_in_the_query,
+            a_run_of_hidden_entries_leaves_paging_exact,
             drafts_are_visible_to_their_publisher_and_admins_only,
             date_category_and_text_filters_happen_in_the_query,
             changes_since_pages_through_the_change_log,

@@ -546,6 +546,40 @@ impl Bulk {
         }
     }
 
+    /// Makes the `n` newest entries of the paged collection private: a long run of entries a
+    /// partner may not see at the top of the feed.
+    async fn hide_newest(&mut self, n: u64) {
+        const HIDE: &str = "update entries set restriction = 3 where collection = $1 and edited >= \
+            (select edited from entries where collection = $1 order by edited desc, id desc limit 1 offset $2)";
+        let offset = i64::try_from(n.saturating_sub(1)).expect("offset fits i64");
+        match self {
+            Bulk::Sqlite(conn) => {
+                sqlx::query(HIDE)
+                    .bind(PAGED)
+                    .bind(offset)
+                    .execute(&mut *conn)
+                    .await
+                    .expect("hide on SQLite");
+                sqlx::query("analyze")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("analyze");
+            }
+            Bulk::Postgres(conn) => {
+                sqlx::query(HIDE)
+                    .bind(PAGED)
+                    .bind(offset)
+                    .execute(&mut *conn)
+                    .await
+                    .expect("hide on PostgreSQL");
+                sqlx::query("analyze entries")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("analyze");
+            }
+        }
+    }
+
     async fn server_version(&mut self) -> String {
         match self {
             Bulk::Sqlite(conn) => {
@@ -1014,6 +1048,46 @@ async fn bench_pages(
     }
 }
 
+/// A partner's pages when the newest tenth of the collection is private: the per-level index
+/// ranges must keep this as cheap as the interleaved case.
+async fn bench_hidden_run(
+    backend: Backend,
+    store: &Arc<dyn Store>,
+    bulk: &mut Bulk,
+    options: &Options,
+    report: &mut Report,
+) {
+    let hidden = (options.entries / 10).max(1);
+    progress(
+        backend,
+        format!("making the newest {} entries private...", thousands(hidden)),
+    );
+    bulk.hide_newest(hidden).await;
+    let partner = Visibility {
+        clearance: Restriction::Partner,
+        drafts: DraftVisibility::None,
+    };
+    let cases = vec![
+        PageCase {
+            label: format!("page first, newest {} hidden", thousands(hidden)),
+            position: PagePosition::First,
+        },
+        PageCase {
+            label: format!(
+                "page after {}, inside the hidden run",
+                thousands(hidden / 2)
+            ),
+            position: PagePosition::After(bulk.key_at(hidden / 2).await),
+        },
+    ];
+    let summaries = timed_pages(store, &partner, &cases, options.repeats).await;
+    for (case, summary) in cases.iter().zip(&summaries) {
+        let value = format!("p50 {}  p99 {}", ms(summary.median), ms(summary.p99));
+        progress(backend, format!("{}, partner: {value}", case.label));
+        report.add(backend, format!("{}, partner", case.label), value);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------
@@ -1028,6 +1102,7 @@ async fn run_backend(backend: Backend, options: &Options, report: &mut Report) {
     let layout = bulk_load(backend, &store, &mut bulk, options.entries, report).await;
     check_load(&store, &layout).await;
     bench_pages(backend, &store, &mut bulk, options, report).await;
+    bench_hidden_run(backend, &store, &mut bulk, options, report).await;
     report.add(
         backend,
         "wall time for this backend",

@@ -758,6 +758,53 @@ pub async fn restriction_filtering_happens_in_the_query(store: Shared) {
     assert_eq!(all.concat().len(), 24);
 }
 
+/// Visible entries of several levels below a long run of hidden ones page exactly both ways,
+/// in one order, without short pages (the per-level index ranges are merged correctly).
+pub async fn a_run_of_hidden_entries_leaves_paging_exact(store: Shared) {
+    with_collection(&store, "runs").await;
+    let mut visible = Vec::new();
+    for i in 0..20 {
+        let level = if i % 3 == 0 {
+            Restriction::Public
+        } else {
+            Restriction::Partner
+        };
+        visible.push(
+            insert_with(&store, "runs", i, level, false, "alice")
+                .await
+                .id,
+        );
+    }
+    for i in 0..40 {
+        let level = if i % 2 == 0 {
+            Restriction::NeedToKnow
+        } else {
+            Restriction::Private
+        };
+        insert_with(&store, "runs", 100 + i, level, false, "alice").await;
+    }
+    visible.reverse();
+    let mut q = query("runs", 6, PagePosition::First);
+    q.visibility = Visibility {
+        clearance: Restriction::Partner,
+        drafts: DraftVisibility::None,
+    };
+    let pages = walk(&store, q.clone()).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [6, 6, 6, 2]);
+    assert_eq!(pages.concat(), visible);
+    let mut backward = Vec::new();
+    q.position = PagePosition::Last;
+    loop {
+        let page = store.list_entries(&q).await.expect("list");
+        backward.splice(0..0, page.entries.iter().map(|e| e.id));
+        match page.previous {
+            Some(previous) => q.position = previous,
+            None => break,
+        }
+    }
+    assert_eq!(backward, visible);
+}
+
 /// Drafts: visible to their publisher and to administrators, to nobody else.
 pub async fn drafts_are_visible_to_their_publisher_and_admins_only(store: Shared) {
     with_collection(&store, "dr").await;
