@@ -34,9 +34,10 @@ pub(crate) fn map(error: sqlx::Error) -> StoreError {
                 BUSY | LOCKED => StoreError::Unavailable("the database is busy".into()),
                 FULL => StoreError::Unavailable("the disk holding the database is full".into()),
                 READONLY => StoreError::Unavailable("the database is read-only".into()),
-                IOERR | CANTOPEN => {
-                    StoreError::Unavailable(format!("database I/O: {}", db.message()))
-                }
+                IOERR | CANTOPEN => StoreError::Unavailable(format!(
+                    "the database cannot be written (its file system may be read-only or failing): {}",
+                    db.message()
+                )),
                 _ => StoreError::Internal(error.to_string()),
             }
         }

@@ -768,3 +768,85 @@ async fn a_full_disk_refuses_writes_and_keeps_reads() {
     .assert_status(201);
     app.stop().await;
 }
+
+/// A file system that the kernel turns read-only under a running server (ext4
+/// `errors=remount-ro` and `trigger_fs_error`, as after a disk fault): writes answer 503 with a
+/// problem naming it, reads and readiness keep working. Needs root and loop devices; skips
+/// otherwise.
+#[tokio::test]
+async fn a_database_whose_file_system_turns_read_only_refuses_writes_and_keeps_reads() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let image = dir.path().join("fs.img");
+    let mount = dir.path().join("mnt");
+    std::fs::create_dir(&mount).expect("mount point");
+    std::fs::write(&image, vec![0u8; 32 * 1024 * 1024]).expect("image");
+    let run = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let (image_path, mount_path) = (image.display().to_string(), mount.display().to_string());
+    if !run("mkfs.ext4", &["-q", "-F", &image_path])
+        || !run(
+            "mount",
+            &["-o", "loop,errors=remount-ro", &image_path, &mount_path],
+        )
+    {
+        eprintln!("skipped: needs root, mkfs.ext4 and loop devices");
+        return;
+    }
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            if !std::process::Command::new("umount")
+                .arg(&self.0)
+                .status()
+                .is_ok_and(|s| s.success())
+            {
+                let _ = std::process::Command::new("umount")
+                    .args(["-l", &self.0])
+                    .status();
+            }
+        }
+    }
+    let _unmount = Unmount(mount_path.clone());
+    let mounts = std::fs::read_to_string("/proc/mounts").expect("/proc/mounts");
+    let device = mounts
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(mount_path.as_str()))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|d| d.strip_prefix("/dev/"))
+        .expect("loop device of the mount")
+        .to_owned();
+    let trigger = format!("/sys/fs/ext4/{device}/trigger_fs_error");
+    if !std::path::Path::new(&trigger).exists() {
+        eprintln!("skipped: this kernel cannot trigger an ext4 error");
+        return;
+    }
+    let app = TestApp::builder(Backend::Sqlite)
+        .database(TestDb::sqlite_in(&mount))
+        .spawn()
+        .await;
+    let token = app.admin_token();
+    app.publish("incidents", &fixtures::incident("RO-0", "green", "before"))
+        .await
+        .assert_status(201);
+    std::fs::write(&trigger, "1").expect("trigger an ext4 error");
+    let mounts = std::fs::read_to_string("/proc/mounts").expect("/proc/mounts");
+    assert!(
+        mounts
+            .lines()
+            .any(|l| l.contains(&mount_path) && l.contains("ro")),
+        "the file system is read-only now"
+    );
+    let refused = app
+        .publish("incidents", &fixtures::incident("RO-1", "green", "after"))
+        .await;
+    refused.assert_problem(503, "read-only");
+    assert!(refused.header("retry-after").is_some());
+    let feed = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
+    assert_eq!(feed.entries.len(), 1, "reads keep working");
+    app.get("/readyz", None).await.assert_status(200);
+    app.stop().await;
+}
