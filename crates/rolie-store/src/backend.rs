@@ -163,6 +163,141 @@ pub fn duplicate_atom_id(collection: &str, atom_id: &str) -> StoreError {
     ))
 }
 
+/// Implements [`Store`](crate::Store) for a backend type by delegating every method to the
+/// functions of the backend crate's `collections`, `entries` and `feed` modules, passing the
+/// pool named `read` for reads and `write` for writes, and mapping errors with
+/// `crate::error::map`. Both SQL backends have the same shape; only their SQL differs.
+#[macro_export]
+#[expect(
+    clippy::crate_in_macro_def,
+    reason = "the modules named are the calling backend crate's own"
+)]
+macro_rules! impl_store {
+    ($store:ty, read: $read:ident, write: $write:ident) => {
+        #[::async_trait::async_trait]
+        impl $crate::Store for $store {
+            #[::tracing::instrument(skip_all)]
+            async fn ping(&self) -> $crate::StoreResult<()> {
+                ::sqlx::query("select 1")
+                    .execute(&self.$read)
+                    .await
+                    .map_err(crate::error::map)?;
+                Ok(())
+            }
+
+            async fn list_collections(&self) -> $crate::StoreResult<Vec<$crate::Collection>> {
+                crate::collections::list(&self.$read).await
+            }
+
+            async fn get_collection(&self, name: &$crate::CollectionName) -> $crate::StoreResult<$crate::Collection> {
+                crate::collections::get(&self.$read, name).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
+            async fn create_collection(&self, spec: &$crate::CollectionSpec) -> $crate::StoreResult<$crate::Collection> {
+                crate::collections::create(&self.$write, spec).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
+            async fn update_collection(&self, spec: &$crate::CollectionSpec) -> $crate::StoreResult<$crate::Collection> {
+                crate::collections::update(&self.$write, spec).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(collection.name = %name))]
+            async fn delete_collection(&self, name: &$crate::CollectionName) -> $crate::StoreResult<()> {
+                crate::collections::delete(&self.$write, name).await
+            }
+
+            async fn collections_version(&self) -> $crate::StoreResult<i64> {
+                crate::collections::version(&self.$read).await
+            }
+
+            async fn freshness(&self, name: &$crate::CollectionName) -> $crate::StoreResult<$crate::Freshness> {
+                crate::collections::freshness(&self.$read, name).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %entry.id, collection.name = %entry.collection))]
+            async fn create_entry(&self, entry: $crate::NewEntry) -> $crate::StoreResult<$crate::StoredEntry> {
+                crate::entries::create(&self.$write, entry).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %id))]
+            async fn get_entry(&self, id: ::uuid::Uuid, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::StoredEntry> {
+                crate::entries::get(&self.$read, id, visibility).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %id))]
+            async fn get_content(&self, id: ::uuid::Uuid, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::StoredContent> {
+                crate::entries::content(&self.$read, id, visibility).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %id))]
+            async fn update_entry(
+                &self,
+                id: ::uuid::Uuid,
+                expected_etag: Option<&str>,
+                data: $crate::EntryData,
+            ) -> $crate::StoreResult<$crate::StoredEntry> {
+                crate::entries::update(&self.$write, id, expected_etag, data, None).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %id))]
+            async fn update_content(
+                &self,
+                id: ::uuid::Uuid,
+                expected_etag: Option<&str>,
+                content: $crate::NewContent,
+                data: $crate::EntryData,
+            ) -> $crate::StoreResult<$crate::StoredEntry> {
+                crate::entries::update(&self.$write, id, expected_etag, data, Some(content)).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(entry.id = %id))]
+            async fn delete_entry(&self, id: ::uuid::Uuid, expected_etag: Option<&str>) -> $crate::StoreResult<$crate::Change> {
+                crate::entries::delete(&self.$write, id, expected_etag).await
+            }
+
+            #[::tracing::instrument(skip_all, fields(collection.name = %query.collection))]
+            async fn list_entries(&self, query: &$crate::FeedQuery) -> $crate::StoreResult<$crate::FeedPage> {
+                crate::feed::list(&self.$read, query).await
+            }
+
+            async fn changes_since(
+                &self,
+                collection: &$crate::CollectionName,
+                after: i64,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<$crate::Change>> {
+                crate::feed::changes(&self.$read, collection, after, limit).await
+            }
+
+            async fn create_feed_token(&self, token: &$crate::NewFeedToken) -> $crate::StoreResult<$crate::FeedToken> {
+                crate::feed::create_token(&self.$write, token).await
+            }
+
+            async fn get_feed_token(&self, id: ::uuid::Uuid) -> $crate::StoreResult<$crate::FeedToken> {
+                crate::feed::get_token(&self.$read, id).await
+            }
+
+            async fn list_feed_tokens(&self) -> $crate::StoreResult<Vec<$crate::FeedToken>> {
+                crate::feed::list_tokens(&self.$read).await
+            }
+
+            async fn revoke_feed_token(&self, id: ::uuid::Uuid) -> $crate::StoreResult<$crate::FeedToken> {
+                crate::feed::revoke_token(&self.$write, id).await
+            }
+
+            async fn append_audit(&self, record: &$crate::AuditRecord) -> $crate::StoreResult<()> {
+                crate::feed::append_audit(&self.$write, record).await
+            }
+
+            async fn list_audit(&self, before: Option<i64>, limit: u32) -> $crate::StoreResult<Vec<$crate::AuditEntry>> {
+                crate::feed::list_audit(&self.$read, before, limit).await
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
