@@ -697,12 +697,6 @@ async fn a_full_disk_refuses_writes_and_keeps_reads() {
         eprintln!("skipped: mounting a small tmpfs needs root");
         return;
     }
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
     let _unmount = Unmount(path.clone());
     let app = TestApp::builder(Backend::Sqlite)
         .database(TestDb::sqlite_in(mount.path()))
@@ -796,20 +790,6 @@ async fn a_database_whose_file_system_turns_read_only_refuses_writes_and_keeps_r
         eprintln!("skipped: needs root, mkfs.ext4 and loop devices");
         return;
     }
-    struct Unmount(String);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            if !std::process::Command::new("umount")
-                .arg(&self.0)
-                .status()
-                .is_ok_and(|s| s.success())
-            {
-                let _ = std::process::Command::new("umount")
-                    .args(["-l", &self.0])
-                    .status();
-            }
-        }
-    }
     let _unmount = Unmount(mount_path.clone());
     let mounts = std::fs::read_to_string("/proc/mounts").expect("/proc/mounts");
     let device = mounts
@@ -849,4 +829,22 @@ async fn a_database_whose_file_system_turns_read_only_refuses_writes_and_keeps_r
     assert_eq!(feed.entries.len(), 1, "reads keep working");
     app.get("/readyz", None).await.assert_status(200);
     app.stop().await;
+}
+
+/// Unmounts a test file system when the test ends, lazily when a connection
+/// the server has not closed yet still holds it busy.
+struct Unmount(String);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let unmounted = std::process::Command::new("umount")
+            .arg(&self.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !unmounted {
+            let _ = std::process::Command::new("umount")
+                .args(["-l", &self.0])
+                .status();
+        }
+    }
 }
