@@ -1,6 +1,7 @@
 //! Collections and their change counters.
 
 use rolie_model::timestamp;
+use rolie_store::backend;
 use rolie_store::{Collection, CollectionName, CollectionSpec, Freshness, StoreError};
 use sqlx::PgPool;
 
@@ -9,10 +10,6 @@ use crate::records::CollectionRow;
 
 const COLUMNS: &str = "select name, title, information_type, workspace, accept::text as accept, max_restriction, \
      public, created, feed_id::text as feed_id from collections";
-
-fn accept_json(spec: &CollectionSpec) -> String {
-    serde_json::Value::from(spec.accept.clone()).to_string()
-}
 
 pub(crate) async fn list(pool: &PgPool) -> Result<Vec<Collection>, StoreError> {
     let rows: Vec<CollectionRow> =
@@ -58,7 +55,7 @@ pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     .bind(&spec.title)
     .bind(&spec.information_type)
     .bind(&spec.workspace)
-    .bind(accept_json(spec))
+    .bind(backend::accept_json(spec))
     .bind(spec.max_restriction.level())
     .bind(spec.public)
     .bind(now)
@@ -66,12 +63,7 @@ pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     .execute(&mut *tx)
     .await;
     match inserted.map_err(map) {
-        Err(StoreError::Conflict(_)) => {
-            return Err(StoreError::Conflict(format!(
-                "collection {} already exists",
-                spec.name
-            )));
-        }
+        Err(StoreError::Conflict(_)) => return Err(backend::duplicate_collection(&spec.name)),
         other => other?,
     };
     bump_version(&mut tx).await?;
@@ -79,7 +71,7 @@ pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     Ok(Collection {
         spec: spec.clone(),
         created: timestamp::from_micros(now),
-        feed_id: format!("urn:uuid:{feed_id}"),
+        feed_id: backend::feed_id(feed_id),
     })
 }
 
@@ -95,12 +87,7 @@ pub(crate) async fn update(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     let Some((information_type, entries)) = current else {
         return Err(StoreError::NotFound);
     };
-    if information_type != spec.information_type && entries > 0 {
-        return Err(StoreError::Conflict(format!(
-            "collection {} holds {entries} entries of information type {information_type}; it cannot become {}",
-            spec.name, spec.information_type
-        )));
-    }
+    backend::check_retype(spec, &information_type, entries)?;
     sqlx::query(
         "update collections set title = $1, information_type = $2, workspace = $3, accept = $4::jsonb, \
          max_restriction = $5, public = $6 where name = $7",
@@ -108,7 +95,7 @@ pub(crate) async fn update(pool: &PgPool, spec: &CollectionSpec) -> Result<Colle
     .bind(&spec.title)
     .bind(&spec.information_type)
     .bind(&spec.workspace)
-    .bind(accept_json(spec))
+    .bind(backend::accept_json(spec))
     .bind(spec.max_restriction.level())
     .bind(spec.public)
     .bind(spec.name.as_str())
@@ -128,15 +115,7 @@ pub(crate) async fn delete(pool: &PgPool, name: &CollectionName) -> Result<(), S
             .fetch_optional(&mut *tx)
             .await
             .map_err(map)?;
-    match entries {
-        None => return Err(StoreError::NotFound),
-        Some(n) if n > 0 => {
-            return Err(StoreError::Conflict(format!(
-                "collection {name} still holds {n} entries; delete them first"
-            )));
-        }
-        Some(_) => {}
-    }
+    backend::check_empty(name, entries.ok_or(StoreError::NotFound)?)?;
     sqlx::query("delete from changes where collection = $1")
         .bind(name.as_str())
         .execute(&mut *tx)

@@ -75,17 +75,12 @@ async fn record_change(
     atom_id: &str,
     at: i64,
 ) -> Result<Change, TxError> {
-    let delta: i64 = match kind {
-        ChangeKind::Create => 1,
-        ChangeKind::Update => 0,
-        ChangeKind::Delete => -1,
-    };
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = $1, last_edited = $1, \
          entry_count = entry_count + $2 where name = $3 returning change_seq",
     )
     .bind(at)
-    .bind(delta)
+    .bind(kind.entry_count_delta())
     .bind(collection)
     .fetch_one(&mut *tx)
     .await?;
@@ -179,7 +174,7 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
             if db.constraint() == Some("entries_collection_atom_id_key") {
                 backend::duplicate_atom_id(collection, &data.atom_id).into()
             } else {
-                StoreError::Conflict(format!("an entry with id {} already exists", entry.id)).into()
+                backend::duplicate_entry_id(entry.id).into()
             },
         );
     }
@@ -334,7 +329,7 @@ async fn update_once(
         )
         .bind(&content.media_type)
         .bind(content.hash())
-        .bind(i64::try_from(content.bytes.len()).unwrap_or(i64::MAX))
+        .bind(content.size())
         .bind(edited)
         .bind(id)
         .execute(&mut *tx)

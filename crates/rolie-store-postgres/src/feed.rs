@@ -1,10 +1,10 @@
 //! Feed pages (keyset, filters in SQL), the change log, feed tokens and the audit log.
 
-use rolie_model::{Restriction, timestamp};
+use rolie_model::timestamp;
 use rolie_store::backend;
 use rolie_store::{
-    AuditEntry, AuditRecord, Change, CollectionName, DraftVisibility, FeedPage, FeedQuery,
-    FeedToken, NewFeedToken, PagePosition, StoreError,
+    AuditEntry, AuditRecord, Change, CollectionName, FeedPage, FeedQuery, FeedToken, NewFeedToken,
+    StoreError,
 };
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
@@ -14,133 +14,26 @@ use crate::entries::collection_exists;
 use crate::error::map;
 use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, TokenRow};
 
-/// A statement under construction with numbered placeholders.
-struct Statement {
-    sql: String,
-    args: PgArguments,
-    count: usize,
-}
-
-impl Statement {
-    /// Binds `value` and returns its placeholder.
-    fn bind<'q, T>(&mut self, value: T) -> Result<String, StoreError>
-    where
-        T: sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + 'q,
-    {
-        self.args
-            .add(value)
-            .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))?;
-        self.count += 1;
-        Ok(format!("${}", self.count))
-    }
-}
-
-/// One ordered, limited scan of a collection's entries selecting `columns`; `restriction`
-/// is the SQL condition on the level (one level, so an index gives an exact range, or all).
-fn branch(
-    query: &FeedQuery,
-    columns: &str,
-    restriction: &str,
-    s: &mut Statement,
-) -> Result<(), StoreError> {
-    let collection = s.bind(query.collection.as_str().to_owned())?;
-    s.sql.push_str(&format!(
-        "select {columns} from entries e where e.collection = {collection} and {restriction}"
-    ));
-    match &query.visibility.drafts {
-        DraftVisibility::None => s.sql.push_str(" and not e.draft"),
-        DraftVisibility::OwnedBy(subject) => {
-            let p = s.bind(subject.clone())?;
-            s.sql
-                .push_str(&format!(" and (not e.draft or e.publisher = {p})"));
-        }
-        DraftVisibility::All => {}
-    }
-    match query.position {
-        PagePosition::After(key) => {
-            let (edited, id) = (s.bind(key.edited_micros)?, s.bind(key.id)?);
-            s.sql
-                .push_str(&format!(" and (e.edited, e.id) < ({edited}, {id})"));
-        }
-        PagePosition::Before(key) => {
-            let (edited, id) = (s.bind(key.edited_micros)?, s.bind(key.id)?);
-            s.sql
-                .push_str(&format!(" and (e.edited, e.id) > ({edited}, {id})"));
-        }
-        PagePosition::First | PagePosition::Last => {}
-    }
-    let filter = &query.filter;
-    if let Some(since) = filter.updated_since {
-        let p = s.bind(timestamp::to_micros(since))?;
-        s.sql.push_str(&format!(" and e.updated >= {p}"));
-    }
-    if let Some(before) = filter.updated_before {
-        let p = s.bind(timestamp::to_micros(before))?;
-        s.sql.push_str(&format!(" and e.updated < {p}"));
-    }
-    if let Some((scheme, term)) = &filter.category {
-        let p = s.bind(term.clone())?;
-        s.sql.push_str(&format!(
-            " and exists (select 1 from entry_categories c where c.entry_id = e.id and c.term = {p}"
-        ));
-        if let Some(scheme) = scheme {
-            let p = s.bind(scheme.clone())?;
-            s.sql.push_str(&format!(" and c.scheme = {p}"));
-        }
-        s.sql.push(')');
-    }
-    if let Some(text) = &filter.text {
-        let p = s.bind(backend::like_pattern(text))?;
-        s.sql.push_str(&format!(
-            " and (e.title ilike {p} escape '\\' or e.summary ilike {p} escape '\\')"
-        ));
-    }
-    let limit = s.bind(i64::from(query.page_size()) + 1)?;
-    let order = order(query.position);
-    s.sql.push_str(&format!(
-        " order by e.edited {order}, e.id {order} limit {limit}"
-    ));
-    Ok(())
-}
-
-/// Newest first, except when paging backwards.
-fn order(position: PagePosition) -> &'static str {
-    match position {
-        PagePosition::First | PagePosition::After(_) => "desc",
-        PagePosition::Before(_) | PagePosition::Last => "asc",
-    }
-}
+/// PostgreSQL's spelling of the shared feed query.
+const DIALECT: backend::Dialect = backend::Dialect {
+    placeholder: |n| format!("${n}"),
+    not_draft: "not e.draft",
+    like: "ilike",
+    branch_open: "(",
+};
 
 pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let size = query.page_size();
-    let mut s = Statement {
-        sql: String::new(),
-        args: PgArguments::default(),
-        count: 0,
-    };
-    let clearance = query.visibility.clearance;
-    if clearance == Restriction::Private {
-        // Every level is visible: one scan of the feed index.
-        branch(query, ENTRY_COLUMNS, "e.restriction <= 3", &mut s)?;
-    } else {
-        // Some levels are hidden: one range of the visibility index per visible level,
-        // merged, so hidden entries are never read.
-        s.sql.push_str(&format!("select {ENTRY_COLUMNS} from ("));
-        for level in 0..=clearance.level() {
-            if level > 0 {
-                s.sql.push_str(" union all ");
-            }
-            s.sql.push('(');
-            branch(query, "e.*", &format!("e.restriction = {level}"), &mut s)?;
-            s.sql.push(')');
+    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
+    let mut args = PgArguments::default();
+    for arg in statement.args {
+        match arg {
+            backend::Arg::Text(text) => args.add(text),
+            backend::Arg::Int(number) => args.add(number),
+            backend::Arg::Id(id) => args.add(id),
         }
-        let limit = s.bind(i64::from(size) + 1)?;
-        let order = order(query.position);
-        s.sql.push_str(&format!(
-            ") e order by e.edited {order}, e.id {order} limit {limit}"
-        ));
+        .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))?;
     }
-    let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(s.sql), s.args)
+    let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(statement.sql), args)
         .fetch_all(pool)
         .await
         .map_err(map)?;
@@ -151,7 +44,11 @@ pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, S
         .into_iter()
         .map(EntryRow::into_entry)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(FeedPage::from_rows(query.position, entries, size as usize))
+    Ok(FeedPage::from_rows(
+        query.position,
+        entries,
+        query.page_size() as usize,
+    ))
 }
 
 pub(crate) async fn changes(

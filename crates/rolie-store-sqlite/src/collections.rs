@@ -1,6 +1,7 @@
 //! Collections and their change counters.
 
 use rolie_model::timestamp;
+use rolie_store::backend;
 use rolie_store::{Collection, CollectionName, CollectionSpec, Freshness, StoreError};
 use sqlx::SqlitePool;
 
@@ -9,10 +10,6 @@ use crate::records::CollectionRow;
 use crate::write::WriteTx;
 
 const COLUMNS: &str = "select name, title, information_type, workspace, accept, max_restriction, public, created, feed_id from collections";
-
-fn accept_json(spec: &CollectionSpec) -> String {
-    serde_json::Value::from(spec.accept.clone()).to_string()
-}
 
 pub(crate) async fn list(pool: &SqlitePool) -> Result<Vec<Collection>, StoreError> {
     let rows: Vec<CollectionRow> =
@@ -64,7 +61,7 @@ pub(crate) async fn create(
     .bind(&spec.title)
     .bind(&spec.information_type)
     .bind(&spec.workspace)
-    .bind(accept_json(spec))
+    .bind(backend::accept_json(spec))
     .bind(i64::from(spec.max_restriction.level()))
     .bind(spec.public)
     .bind(now)
@@ -73,12 +70,7 @@ pub(crate) async fn create(
     .execute(&mut *tx)
     .await;
     match inserted.map_err(map) {
-        Err(StoreError::Conflict(_)) => {
-            return Err(StoreError::Conflict(format!(
-                "collection {} already exists",
-                spec.name
-            )));
-        }
+        Err(StoreError::Conflict(_)) => return Err(backend::duplicate_collection(&spec.name)),
         other => other?,
     };
     bump_version(&mut tx).await?;
@@ -86,7 +78,7 @@ pub(crate) async fn create(
     Ok(Collection {
         spec: spec.clone(),
         created: timestamp::from_micros(now),
-        feed_id: format!("urn:uuid:{feed_id}"),
+        feed_id: backend::feed_id(feed_id),
     })
 }
 
@@ -104,19 +96,14 @@ pub(crate) async fn update(
     let Some((information_type, entries)) = current else {
         return Err(StoreError::NotFound);
     };
-    if information_type != spec.information_type && entries > 0 {
-        return Err(StoreError::Conflict(format!(
-            "collection {} holds {entries} entries of information type {information_type}; it cannot become {}",
-            spec.name, spec.information_type
-        )));
-    }
+    backend::check_retype(spec, &information_type, entries)?;
     sqlx::query(
         "update collections set title = ?, information_type = ?, workspace = ?, accept = ?, max_restriction = ?, public = ? where name = ?",
     )
     .bind(&spec.title)
     .bind(&spec.information_type)
     .bind(&spec.workspace)
-    .bind(accept_json(spec))
+    .bind(backend::accept_json(spec))
     .bind(i64::from(spec.max_restriction.level()))
     .bind(spec.public)
     .bind(spec.name.as_str())
@@ -136,15 +123,7 @@ pub(crate) async fn delete(pool: &SqlitePool, name: &CollectionName) -> Result<(
             .fetch_optional(&mut *tx)
             .await
             .map_err(map)?;
-    match entries {
-        None => return Err(StoreError::NotFound),
-        Some(n) if n > 0 => {
-            return Err(StoreError::Conflict(format!(
-                "collection {name} still holds {n} entries; delete them first"
-            )));
-        }
-        Some(_) => {}
-    }
+    backend::check_empty(name, entries.ok_or(StoreError::NotFound)?)?;
     sqlx::query("delete from changes where collection = ?")
         .bind(name.as_str())
         .execute(&mut *tx)

@@ -38,18 +38,13 @@ async fn record_change(
     atom_id: &str,
     at: i64,
 ) -> Result<Change, StoreError> {
-    let delta = match kind {
-        ChangeKind::Create => 1,
-        ChangeKind::Update => 0,
-        ChangeKind::Delete => -1,
-    };
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = ?, last_edited = ?, \
          entry_count = entry_count + ? where name = ? returning change_seq",
     )
     .bind(at)
     .bind(at)
-    .bind(delta)
+    .bind(kind.entry_count_delta())
     .bind(collection)
     .fetch_one(&mut *tx)
     .await
@@ -133,11 +128,7 @@ pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredE
         Err(StoreError::Conflict(message)) if message.contains("atom_id") => {
             return Err(backend::duplicate_atom_id(collection, &data.atom_id));
         }
-        Err(StoreError::Conflict(_)) => {
-            return Err(StoreError::Conflict(format!(
-                "an entry with id {id} already exists"
-            )));
-        }
+        Err(StoreError::Conflict(_)) => return Err(backend::duplicate_entry_id(entry.id)),
         other => other?,
     };
     write_categories(&mut tx, &id, &data).await?;
@@ -289,7 +280,7 @@ pub(crate) async fn update(
         )
         .bind(&content.media_type)
         .bind(hash)
-        .bind(i64::try_from(content.bytes.len()).unwrap_or(i64::MAX))
+        .bind(content.size())
         .bind(edited)
         .bind(&key)
         .execute(&mut *tx)

@@ -1,10 +1,10 @@
 //! Feed pages (keyset, filters in SQL), the change log, feed tokens and the audit log.
 
-use rolie_model::{Restriction, timestamp};
+use rolie_model::timestamp;
 use rolie_store::backend;
 use rolie_store::{
-    AuditEntry, AuditRecord, Change, CollectionName, DraftVisibility, FeedPage, FeedQuery,
-    FeedToken, NewFeedToken, PagePosition, StoreError,
+    AuditEntry, AuditRecord, Change, CollectionName, FeedPage, FeedQuery, FeedToken, NewFeedToken,
+    StoreError,
 };
 use sqlx::Arguments;
 use sqlx::SqlitePool;
@@ -15,128 +15,26 @@ use crate::entries::collection_exists;
 use crate::error::map;
 use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, TokenRow};
 
-fn bind<'q, T>(args: &mut SqliteArguments, value: T) -> Result<(), StoreError>
-where
-    T: sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    args.add(value)
-        .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))
-}
-
-/// One ordered, limited scan of a collection's entries selecting `columns`; `restriction`
-/// is the SQL condition on the level (one level, so an index gives an exact range, or all).
-fn branch(
-    query: &FeedQuery,
-    columns: &str,
-    restriction: &str,
-    sql: &mut String,
-    args: &mut SqliteArguments,
-) -> Result<(), StoreError> {
-    sql.push_str(&format!(
-        "select {columns} from entries e where e.collection = ? and {restriction}"
-    ));
-    bind(args, query.collection.as_str().to_owned())?;
-    match &query.visibility.drafts {
-        DraftVisibility::None => sql.push_str(" and e.draft = 0"),
-        DraftVisibility::OwnedBy(subject) => {
-            sql.push_str(" and (e.draft = 0 or e.publisher = ?)");
-            bind(args, subject.clone())?;
-        }
-        DraftVisibility::All => {}
-    }
-    match query.position {
-        PagePosition::After(key) => {
-            sql.push_str(" and (e.edited, e.id) < (?, ?)");
-            bind(args, key.edited_micros)?;
-            bind(args, key.id.to_string())?;
-        }
-        PagePosition::Before(key) => {
-            sql.push_str(" and (e.edited, e.id) > (?, ?)");
-            bind(args, key.edited_micros)?;
-            bind(args, key.id.to_string())?;
-        }
-        PagePosition::First | PagePosition::Last => {}
-    }
-    let filter = &query.filter;
-    if let Some(since) = filter.updated_since {
-        sql.push_str(" and e.updated >= ?");
-        bind(args, timestamp::to_micros(since))?;
-    }
-    if let Some(before) = filter.updated_before {
-        sql.push_str(" and e.updated < ?");
-        bind(args, timestamp::to_micros(before))?;
-    }
-    if let Some((scheme, term)) = &filter.category {
-        sql.push_str(
-            " and exists (select 1 from entry_categories c where c.entry_id = e.id and c.term = ?",
-        );
-        bind(args, term.clone())?;
-        if let Some(scheme) = scheme {
-            sql.push_str(" and c.scheme = ?");
-            bind(args, scheme.clone())?;
-        }
-        sql.push(')');
-    }
-    if let Some(text) = &filter.text {
-        // SQLite's LIKE folds ASCII case only; good enough for a fallback search.
-        sql.push_str(" and (e.title like ? escape '\\' or e.summary like ? escape '\\')");
-        let pattern = backend::like_pattern(text);
-        bind(args, pattern.clone())?;
-        bind(args, pattern)?;
-    }
-    let order = order(query.position);
-    sql.push_str(&format!(" order by e.edited {order}, e.id {order} limit ?"));
-    bind(args, i64::from(query.page_size()) + 1)?;
-    Ok(())
-}
-
-/// Newest first, except when paging backwards.
-fn order(position: PagePosition) -> &'static str {
-    match position {
-        PagePosition::First | PagePosition::After(_) => "desc",
-        PagePosition::Before(_) | PagePosition::Last => "asc",
-    }
-}
+/// SQLite's spelling of the shared feed query.
+const DIALECT: backend::Dialect = backend::Dialect {
+    placeholder: |_| "?".to_owned(),
+    not_draft: "e.draft = 0",
+    like: "like",
+    branch_open: "select * from (",
+};
 
 pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let size = query.page_size();
-    let mut sql = String::new();
+    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
     let mut args = SqliteArguments::default();
-    let clearance = query.visibility.clearance;
-    if clearance == Restriction::Private {
-        // Every level is visible: one scan of the feed index.
-        branch(
-            query,
-            ENTRY_COLUMNS,
-            "e.restriction <= 3",
-            &mut sql,
-            &mut args,
-        )?;
-    } else {
-        // Some levels are hidden: one range of the visibility index per visible level,
-        // merged, so hidden entries are never read.
-        sql.push_str(&format!("select {ENTRY_COLUMNS} from ("));
-        for level in 0..=clearance.level() {
-            if level > 0 {
-                sql.push_str(" union all ");
-            }
-            sql.push_str("select * from (");
-            branch(
-                query,
-                "e.*",
-                &format!("e.restriction = {level}"),
-                &mut sql,
-                &mut args,
-            )?;
-            sql.push(')');
+    for arg in statement.args {
+        match arg {
+            backend::Arg::Text(text) => args.add(text),
+            backend::Arg::Int(number) => args.add(number),
+            backend::Arg::Id(id) => args.add(id.hyphenated()),
         }
-        let order = order(query.position);
-        sql.push_str(&format!(
-            ") e order by e.edited {order}, e.id {order} limit ?"
-        ));
-        bind(&mut args, i64::from(size) + 1)?;
+        .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))?;
     }
-    let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
+    let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(statement.sql), args)
         .fetch_all(pool)
         .await
         .map_err(map)?;
@@ -147,7 +45,11 @@ pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPag
         .into_iter()
         .map(EntryRow::into_entry)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(FeedPage::from_rows(query.position, entries, size as usize))
+    Ok(FeedPage::from_rows(
+        query.position,
+        entries,
+        query.page_size() as usize,
+    ))
 }
 
 pub(crate) async fn changes(

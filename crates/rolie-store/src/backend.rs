@@ -4,7 +4,17 @@ use rolie_model::timestamp;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{ChangeKind, ContentInfo, EntryData, NewEntryContent, StoreError};
+use crate::{
+    ChangeKind, CollectionName, CollectionSpec, ContentInfo, EntryData, NewEntryContent, StoreError,
+};
+
+mod feed_sql;
+#[cfg(feature = "sql")]
+mod rows;
+
+pub use feed_sql::{Arg, Dialect, FeedSql, feed_sql};
+#[cfg(feature = "sql")]
+pub use rows::{AuditRow, ChangeRow, CollectionRow, EntryRow, TokenRow};
 
 /// The `app:edited` of the next write to a collection: now, but always after the previous
 /// write, so edit times increase strictly in commit order even if clocks step back or two
@@ -53,6 +63,11 @@ pub fn search_text(data: &EntryData) -> (String, String) {
     )
 }
 
+/// A collection's `accept` list for its JSON column.
+pub fn accept_json(spec: &CollectionSpec) -> String {
+    serde_json::Value::from(spec.accept.clone()).to_string()
+}
+
 /// Serialises entry metadata for the `data` column.
 ///
 /// # Errors
@@ -87,7 +102,7 @@ pub fn content_columns(
             Some(c.media_type.clone()),
             None,
             Some(c.hash()),
-            Some(i64::try_from(c.bytes.len()).unwrap_or(i64::MAX)),
+            Some(c.size()),
         ),
         NewEntryContent::External { media_type, src } => (
             "external",
@@ -161,6 +176,53 @@ pub fn duplicate_atom_id(collection: &str, atom_id: &str) -> StoreError {
     StoreError::Conflict(format!(
         "collection {collection} already holds an entry with atom:id {atom_id}"
     ))
+}
+
+/// Conflict message for a duplicate entry id.
+pub fn duplicate_entry_id(id: Uuid) -> StoreError {
+    StoreError::Conflict(format!("an entry with id {id} already exists"))
+}
+
+/// Conflict message for a duplicate collection name.
+pub fn duplicate_collection(name: &CollectionName) -> StoreError {
+    StoreError::Conflict(format!("collection {name} already exists"))
+}
+
+/// The `atom:id` of a feed from its stored UUID.
+pub fn feed_id(uuid: impl std::fmt::Display) -> String {
+    format!("urn:uuid:{uuid}")
+}
+
+/// Whether `spec` may replace a collection now of `information_type` holding `entries`:
+/// its entries are records of the old type (R-8322-6.1.1-a).
+///
+/// # Errors
+/// `Conflict` when the type would change under entries.
+pub fn check_retype(
+    spec: &CollectionSpec,
+    information_type: &str,
+    entries: i64,
+) -> Result<(), StoreError> {
+    if information_type != spec.information_type && entries > 0 {
+        return Err(StoreError::Conflict(format!(
+            "collection {} holds {entries} entries of information type {information_type}; it cannot become {}",
+            spec.name, spec.information_type
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a collection holding `entries` may be deleted.
+///
+/// # Errors
+/// `Conflict` while it holds entries.
+pub fn check_empty(name: &CollectionName, entries: i64) -> Result<(), StoreError> {
+    if entries > 0 {
+        return Err(StoreError::Conflict(format!(
+            "collection {name} still holds {entries} entries; delete them first"
+        )));
+    }
+    Ok(())
 }
 
 /// Implements [`Store`](crate::Store) for a backend type by delegating every method to the

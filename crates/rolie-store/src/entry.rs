@@ -91,6 +91,11 @@ impl NewContent {
     pub fn hash(&self) -> String {
         hex::encode(Sha256::digest(&self.bytes))
     }
+
+    /// Its size in bytes, as stored.
+    pub fn size(&self) -> i64 {
+        i64::try_from(self.bytes.len()).unwrap_or(i64::MAX)
+    }
 }
 
 /// Where an entry's content is.
@@ -274,6 +279,15 @@ impl ChangeKind {
             "update" => Some(ChangeKind::Update),
             "delete" => Some(ChangeKind::Delete),
             _ => None,
+        }
+    }
+
+    /// How the change moves its collection's entry count.
+    pub fn entry_count_delta(self) -> i64 {
+        match self {
+            ChangeKind::Create => 1,
+            ChangeKind::Update => 0,
+            ChangeKind::Delete => -1,
         }
     }
 }

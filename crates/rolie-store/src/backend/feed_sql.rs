@@ -1,0 +1,242 @@
+//! The feed page query, built once for both SQL backends: keyset paging on
+//! `(edited, id)`, filters in SQL, and one index range per visible restriction level.
+
+use rolie_model::{Restriction, timestamp};
+use uuid::Uuid;
+
+use crate::backend::like_pattern;
+use crate::{DraftVisibility, FeedQuery, PagePosition};
+
+/// A value for one placeholder of the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Text.
+    Text(String),
+    /// An integer.
+    Int(i64),
+    /// An entry id, bound as the backend stores ids.
+    Id(Uuid),
+}
+
+/// How a backend's SQL spells what differs between the dialects in a feed query.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    /// The placeholder of the `n`-th argument, counted from 1.
+    pub placeholder: fn(usize) -> String,
+    /// The condition that an entry is not a draft.
+    pub not_draft: &'static str,
+    /// The case-insensitive `LIKE` operator (SQLite's `like` folds ASCII only, which is
+    /// good enough for a fallback search).
+    pub like: &'static str,
+    /// What opens one level's ordered, limited scan inside the union (SQLite only takes
+    /// `order by` and `limit` of a compound member inside a subquery).
+    pub branch_open: &'static str,
+}
+
+/// A feed query's SQL and the values of its placeholders, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSql {
+    /// The statement.
+    pub sql: String,
+    /// Its arguments.
+    pub args: Vec<Arg>,
+}
+
+impl FeedSql {
+    /// Binds `arg` and returns its placeholder.
+    fn bind(&mut self, dialect: &Dialect, arg: Arg) -> String {
+        self.args.push(arg);
+        (dialect.placeholder)(self.args.len())
+    }
+
+    /// One ordered, limited scan of a collection's entries selecting `columns`;
+    /// `restriction` is the SQL condition on the level (one level, so an index gives an
+    /// exact range, or all).
+    fn branch(&mut self, query: &FeedQuery, dialect: &Dialect, columns: &str, restriction: &str) {
+        let collection = self.bind(dialect, Arg::Text(query.collection.as_str().to_owned()));
+        self.sql.push_str(&format!(
+            "select {columns} from entries e where e.collection = {collection} and {restriction}"
+        ));
+        match &query.visibility.drafts {
+            DraftVisibility::None => {
+                self.sql.push_str(&format!(" and {}", dialect.not_draft));
+            }
+            DraftVisibility::OwnedBy(subject) => {
+                let p = self.bind(dialect, Arg::Text(subject.clone()));
+                self.sql.push_str(&format!(
+                    " and ({} or e.publisher = {p})",
+                    dialect.not_draft
+                ));
+            }
+            DraftVisibility::All => {}
+        }
+        let key = match query.position {
+            PagePosition::After(key) => Some(("<", key)),
+            PagePosition::Before(key) => Some((">", key)),
+            PagePosition::First | PagePosition::Last => None,
+        };
+        if let Some((operator, key)) = key {
+            let edited = self.bind(dialect, Arg::Int(key.edited_micros));
+            let id = self.bind(dialect, Arg::Id(key.id));
+            self.sql.push_str(&format!(
+                " and (e.edited, e.id) {operator} ({edited}, {id})"
+            ));
+        }
+        let filter = &query.filter;
+        if let Some(since) = filter.updated_since {
+            let p = self.bind(dialect, Arg::Int(timestamp::to_micros(since)));
+            self.sql.push_str(&format!(" and e.updated >= {p}"));
+        }
+        if let Some(before) = filter.updated_before {
+            let p = self.bind(dialect, Arg::Int(timestamp::to_micros(before)));
+            self.sql.push_str(&format!(" and e.updated < {p}"));
+        }
+        if let Some((scheme, term)) = &filter.category {
+            let p = self.bind(dialect, Arg::Text(term.clone()));
+            self.sql.push_str(&format!(
+                " and exists (select 1 from entry_categories c where c.entry_id = e.id and c.term = {p}"
+            ));
+            if let Some(scheme) = scheme {
+                let p = self.bind(dialect, Arg::Text(scheme.clone()));
+                self.sql.push_str(&format!(" and c.scheme = {p}"));
+            }
+            self.sql.push(')');
+        }
+        if let Some(text) = &filter.text {
+            let pattern = like_pattern(text);
+            let title = self.bind(dialect, Arg::Text(pattern.clone()));
+            let summary = self.bind(dialect, Arg::Text(pattern));
+            let like = dialect.like;
+            self.sql.push_str(&format!(
+                " and (e.title {like} {title} escape '\\' or e.summary {like} {summary} escape '\\')"
+            ));
+        }
+        self.order_and_limit(query, dialect);
+    }
+
+    /// Newest first, except when paging backwards; one row more than the page, to know
+    /// whether there is a next one.
+    fn order_and_limit(&mut self, query: &FeedQuery, dialect: &Dialect) {
+        let order = match query.position {
+            PagePosition::First | PagePosition::After(_) => "desc",
+            PagePosition::Before(_) | PagePosition::Last => "asc",
+        };
+        let limit = self.bind(dialect, Arg::Int(i64::from(query.page_size()) + 1));
+        self.sql.push_str(&format!(
+            " order by e.edited {order}, e.id {order} limit {limit}"
+        ));
+    }
+}
+
+/// The query for one page of `query`, selecting `entry_columns` of the entries `e`.
+pub fn feed_sql(query: &FeedQuery, entry_columns: &str, dialect: &Dialect) -> FeedSql {
+    let mut statement = FeedSql {
+        sql: String::new(),
+        args: Vec::new(),
+    };
+    let clearance = query.visibility.clearance;
+    if clearance == Restriction::Private {
+        // Every level is visible: one scan of the feed index.
+        statement.branch(query, dialect, entry_columns, "e.restriction <= 3");
+    } else {
+        // Some levels are hidden: one range of the visibility index per visible level,
+        // merged, so hidden entries are never read.
+        statement
+            .sql
+            .push_str(&format!("select {entry_columns} from ("));
+        for level in 0..=clearance.level() {
+            if level > 0 {
+                statement.sql.push_str(" union all ");
+            }
+            statement.sql.push_str(dialect.branch_open);
+            statement.branch(query, dialect, "e.*", &format!("e.restriction = {level}"));
+            statement.sql.push(')');
+        }
+        statement.sql.push_str(") e");
+        statement.order_and_limit(query, dialect);
+    }
+    statement
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CollectionName, EntryFilter, PageKey, Visibility};
+
+    const NUMBERED: Dialect = Dialect {
+        placeholder: |n| format!("${n}"),
+        not_draft: "not e.draft",
+        like: "ilike",
+        branch_open: "(",
+    };
+
+    fn query(clearance: Restriction, position: PagePosition) -> FeedQuery {
+        FeedQuery {
+            collection: CollectionName::parse("incidents").unwrap(),
+            visibility: Visibility {
+                clearance,
+                drafts: DraftVisibility::OwnedBy("alice".into()),
+            },
+            limit: 10,
+            position,
+            filter: EntryFilter {
+                text: Some("50%".into()),
+                ..EntryFilter::default()
+            },
+        }
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_the_order_of_their_arguments() {
+        let id = Uuid::nil();
+        let statement = feed_sql(
+            &query(
+                Restriction::Private,
+                PagePosition::After(PageKey {
+                    edited_micros: 7,
+                    id,
+                }),
+            ),
+            "e.id",
+            &NUMBERED,
+        );
+        assert_eq!(
+            statement.sql,
+            "select e.id from entries e where e.collection = $1 and e.restriction <= 3 \
+             and (not e.draft or e.publisher = $2) and (e.edited, e.id) < ($3, $4) \
+             and (e.title ilike $5 escape '\\' or e.summary ilike $6 escape '\\') \
+             order by e.edited desc, e.id desc limit $7"
+        );
+        assert_eq!(
+            statement.args,
+            vec![
+                Arg::Text("incidents".into()),
+                Arg::Text("alice".into()),
+                Arg::Int(7),
+                Arg::Id(id),
+                Arg::Text("%50\\%%".into()),
+                Arg::Text("%50\\%%".into()),
+                Arg::Int(11),
+            ]
+        );
+    }
+
+    #[test]
+    fn hidden_levels_are_left_out_of_the_union() {
+        let statement = feed_sql(
+            &query(Restriction::Partner, PagePosition::Last),
+            "e.id",
+            &NUMBERED,
+        );
+        assert_eq!(statement.sql.matches(" union all ").count(), 1);
+        assert!(statement.sql.contains("e.restriction = 0"));
+        assert!(statement.sql.contains("e.restriction = 1"));
+        assert!(!statement.sql.contains("e.restriction = 2"));
+        assert!(
+            statement
+                .sql
+                .ends_with(") e order by e.edited asc, e.id asc limit $11")
+        );
+        assert_eq!(statement.args.len(), 11);
+    }
+}
