@@ -143,12 +143,34 @@ fn service_category_and_problem_documents_are_well_formed() {
     assert!(svc.contains(&format!("xmlns=\"{}\"", ns::APP)));
 }
 
+/// Children of `atom:entry` that atom_syndication recognises by their unprefixed name.
+const ATOM_ENTRY_CHILDREN: [&str; 12] = [
+    "author",
+    "category",
+    "content",
+    "contributor",
+    "id",
+    "link",
+    "published",
+    "rights",
+    "source",
+    "summary",
+    "title",
+    "updated",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Whatever an entry holds, the standalone document parses in atom_syndication.
     #[test]
     fn any_entry_parses_in_atom_syndication(entry in strategies::entry()) {
+        // atom_syndication matches children by their name as written, so a foreign element
+        // in a default namespace named like an Atom one (`<id xmlns="urn:ext:a">`, valid
+        // Atom, R-4287-6-a) would be read as the Atom element: outside what it can check.
+        prop_assume!(!entry.extensions.iter().any(|e| {
+            e.prefix.is_none() && ATOM_ENTRY_CHILDREN.contains(&e.name.local.as_str())
+        }));
         let xml = entry.to_xml();
         let parsed = atom_syndication::Entry::read_from(&xml[..]);
         prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.as_ref().err(), String::from_utf8_lossy(&xml));
