@@ -18,4 +18,4 @@ pub use limits::Limits;
 pub use parse::{decode, parse};
 pub use write::{Tag, XmlWriter, element_document};
 
-pub use escape::sanitize_text;
+pub use escape::{escape_attribute, sanitize_text};

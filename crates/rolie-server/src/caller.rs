@@ -42,20 +42,15 @@ impl FromRequestParts<AppState> for Caller {
             })?),
             None => None,
         };
-        let tls = parts
-            .extensions
-            .get::<ConnectionInfo>()
-            .is_some_and(|c| c.tls);
+        let connection = parts.extensions.get::<ConnectionInfo>().copied();
         let credentials = Credentials {
             authorization,
             client_certificate: parts.extensions.get::<ClientCertificate>(),
-            secure: tls || state.config.behind_tls_proxy,
+            secure: connection.is_some_and(|c| c.tls) || state.config.behind_tls_proxy,
         };
         let principal = state.authn.authenticate(&credentials).await?;
         let key = if principal.is_anonymous() {
-            let peer = parts
-                .extensions
-                .get::<ConnectionInfo>()
+            let peer = connection
                 .map(|c| c.peer.ip().to_string())
                 .unwrap_or_default();
             format!("anonymous@{peer}")

@@ -76,24 +76,15 @@ fn opaque(tag: &str) -> Option<&str> {
     )
 }
 
-/// The tags of a conditional header; `None` when absent. Weak tags are dropped for
-/// `If-Match`, which compares strongly.
-fn tags(headers: &HeaderMap, name: http::HeaderName) -> Option<Vec<String>> {
-    let strong_only = name == IF_MATCH;
-    let mut found = None;
+/// The items of a conditional header's list, trimmed; `None` when it is absent (or not
+/// text).
+fn items(headers: &HeaderMap, name: http::HeaderName) -> Option<Vec<&str>> {
+    let mut found: Option<Vec<&str>> = None;
     for value in headers.get_all(name) {
         let Ok(value) = value.to_str() else { continue };
-        let list = found.get_or_insert_with(Vec::new);
-        for item in value.split(',') {
-            let item = item.trim();
-            if item == "*" {
-                list.push("*".to_owned());
-            } else if strong_only && item.starts_with("W/") {
-                continue;
-            } else if let Some(tag) = opaque(item) {
-                list.push(tag.to_owned());
-            }
-        }
+        found
+            .get_or_insert_with(Vec::new)
+            .extend(value.split(',').map(str::trim));
     }
     found
 }
@@ -102,21 +93,16 @@ fn tags(headers: &HeaderMap, name: http::HeaderName) -> Option<Vec<String>> {
 /// `If-Modified-Since`; weak comparison). Returns the tag to send with the 304: the client's
 /// own when it matched, so a coding-specific tag is echoed back unchanged.
 pub fn not_modified(headers: &HeaderMap, current: &Validators) -> Option<HeaderValue> {
-    if let Some(list) = tags(headers, IF_NONE_MATCH) {
-        if list.iter().any(|t| t == "*" || *t == current.tag) {
-            return headers
-                .get(IF_NONE_MATCH)
-                .and_then(|raw| {
-                    raw.to_str()
-                        .ok()?
-                        .split(',')
-                        .map(str::trim)
-                        .find(|t| opaque(t) == Some(current.tag.as_str()))
-                })
-                .and_then(|t| HeaderValue::from_str(t.trim_start_matches("W/")).ok())
+    if let Some(items) = items(headers, IF_NONE_MATCH) {
+        if let Some(matched) = items
+            .iter()
+            .find(|item| opaque(item) == Some(current.tag.as_str()))
+        {
+            return HeaderValue::from_str(matched.trim_start_matches("W/"))
+                .ok()
                 .or_else(|| Some(current.etag()));
         }
-        return None;
+        return items.contains(&"*").then(|| current.etag());
     }
     let since = headers.get(IF_MODIFIED_SINCE)?.to_str().ok()?;
     let since = httpdate::parse_http_date(since).ok()?;
@@ -139,10 +125,18 @@ pub enum IfMatch {
 impl IfMatch {
     /// Reads `If-Match`.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        match tags(headers, IF_MATCH) {
+        match items(headers, IF_MATCH) {
             None => IfMatch::Absent,
-            Some(list) if list.iter().any(|t| t == "*") => IfMatch::Any,
-            Some(list) => IfMatch::Tags(list),
+            Some(items) if items.contains(&"*") => IfMatch::Any,
+            // Weak tags never match strongly, so they are left out.
+            Some(items) => IfMatch::Tags(
+                items
+                    .into_iter()
+                    .filter(|item| !item.starts_with("W/"))
+                    .filter_map(opaque)
+                    .map(str::to_owned)
+                    .collect(),
+            ),
         }
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use rolie_model::RestrictionPolicy;
 
+use crate::publish::PublishSettings;
 use crate::rate_limit::RateLimit;
 
 /// Runtime settings of the HTTP surface.
@@ -58,6 +59,14 @@ impl ServerConfig {
             rate_limit: None,
             collection_rate_limits: BTreeMap::new(),
             fingerprint: String::new(),
+        }
+    }
+
+    /// What publishing needs from these settings.
+    pub fn publish_settings(&self) -> PublishSettings<'_> {
+        PublishSettings {
+            organization: &self.organization,
+            policy: &self.restriction_policy,
         }
     }
 }

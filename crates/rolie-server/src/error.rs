@@ -117,6 +117,14 @@ impl ApiError {
         }
     }
 
+    /// A 422 for a fault without an element path.
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        ApiError::Unprocessable {
+            detail: detail.into(),
+            path: None,
+        }
+    }
+
     /// A 404 for a resource named `what`.
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         ApiError::NotFound(format!("{what} does not exist"))

@@ -90,14 +90,6 @@ pub fn category_document(name: &str) -> Option<CategoryDocument> {
     })
 }
 
-/// The collection's information-type category (R-8322-5.1.2-a, R-8322-6.1-a).
-pub fn information_type(collection: &Collection) -> Category {
-    Category::new(
-        scheme::INFORMATION_TYPE,
-        collection.spec.information_type.clone(),
-    )
-}
-
 /// The service document for the collections a caller may read (R-PROF-AUTHZ-a),
 /// grouped into workspaces by access requirement (R-8322-5.1.1-a).
 pub fn service_document(
@@ -118,7 +110,7 @@ pub fn service_document(
                 Categories::Inline {
                     fixed: Some(true),
                     scheme: None,
-                    categories: vec![information_type(c)],
+                    categories: vec![c.spec.information_type_category()],
                 },
                 Categories::OutOfLine {
                     href: urls.categories("iodef-purpose"),
@@ -234,7 +226,8 @@ pub fn feed(
         uri: None,
         version: Some(env!("CARGO_PKG_VERSION").into()),
     });
-    f.categories.push(information_type(collection));
+    f.categories
+        .push(collection.spec.information_type_category());
     f.links
         .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
     f.links

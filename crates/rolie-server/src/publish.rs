@@ -12,7 +12,7 @@ use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use rolie_iodef::{IodefDocument, Syntax};
 use rolie_model::vocabulary::{information_type, media_type, property, rel, scheme};
-use rolie_model::xml::{Limits, element_document};
+use rolie_model::xml::{Limits, XmlErrorKind, element_document};
 use rolie_model::{
     Category, Content, Entry, EntryMode, Person, Restriction, RestrictionPolicy, RolieFormat,
     RolieProperty, Text, read_entry,
@@ -90,7 +90,8 @@ pub enum SubmittedContent {
     },
 }
 
-fn is_atom_entry_type(media: &MediaType) -> bool {
+/// Whether `media` is an Atom entry (`application/atom+xml`, `type=entry` or no `type`).
+pub fn is_atom_entry_type(media: &MediaType) -> bool {
     media.essence == media_type::ATOM
         && media
             .param("type")
@@ -143,6 +144,20 @@ pub fn accepted_by(accept: &[String], media: &MediaType) -> bool {
         })
 }
 
+/// Reads a submitted Atom entry.
+///
+/// # Errors
+/// 400 when it is not well-formed XML (a DOCTYPE included), 422 when it is XML but not a
+/// valid entry.
+pub fn read_atom_entry(body: &[u8]) -> Result<Entry, ApiError> {
+    read_entry(body, EntryMode::Submission, &Limits::default()).map_err(|e| match e.kind {
+        XmlErrorKind::Unexpected(_) => {
+            ApiError::unprocessable(format!("the Atom entry is not valid: {e}"))
+        }
+        _ => ApiError::BadRequest(format!("the Atom entry is not well-formed: {e}")),
+    })
+}
+
 /// Parses a submitted body according to its media type.
 ///
 /// # Errors
@@ -165,16 +180,7 @@ pub fn read_submission(
                 "only Atom entries (type=entry) can be posted to a collection".into(),
             ));
         }
-        let entry = read_entry(&body, EntryMode::Submission, &Limits::default()).map_err(|e| {
-            if e.is_doctype() || !matches!(e.kind, rolie_model::xml::XmlErrorKind::Unexpected(_)) {
-                ApiError::BadRequest(format!("the Atom entry is not well-formed: {e}"))
-            } else {
-                ApiError::Unprocessable {
-                    detail: format!("the Atom entry is not valid: {e}"),
-                    path: None,
-                }
-            }
-        })?;
+        let entry = read_atom_entry(&body)?;
         let content = match &entry.content {
             Some(Content::OutOfLine { media_type, src }) => SubmittedContent::External {
                 media_type: media_type.clone(),
@@ -191,10 +197,9 @@ pub fn read_submission(
                 SubmittedContent::Document(rolie_iodef::parse(bytes, Syntax::Json, policy)?)
             }
             _ => {
-                return Err(ApiError::Unprocessable {
-                    detail: "a ROLIE entry needs IODEF content: inline XML or JSON in atom:content, or atom:content with src and type (R-8322-6.2.1-a)".into(),
-                    path: None,
-                });
+                return Err(ApiError::unprocessable(
+                    "a ROLIE entry needs IODEF content: inline XML or JSON in atom:content, or atom:content with src and type (R-8322-6.2.1-a)",
+                ));
             }
         };
         return Ok(Submission::Entry {
@@ -329,10 +334,6 @@ impl ClientPart {
     }
 }
 
-fn information_type_category(spec: &CollectionSpec) -> Category {
-    Category::new(scheme::INFORMATION_TYPE, spec.information_type.clone())
-}
-
 /// Combines derived and publisher parts into the entry the store keeps.
 fn compose(
     spec: &CollectionSpec,
@@ -363,17 +364,14 @@ fn compose(
             .unwrap_or(Restriction::Private),
     };
     if !spec.accepts(restriction) {
-        return Err(ApiError::Unprocessable {
-            detail: format!(
-                "the content is restricted to {} ({}) but collection {} accepts at most {} ({}) (R-CSIRT-SEC-b)",
-                restriction.term(),
-                restriction.tlp(),
-                spec.name,
-                spec.max_restriction.term(),
-                spec.max_restriction.tlp()
-            ),
-            path: None,
-        });
+        return Err(ApiError::unprocessable(format!(
+            "the content is restricted to {} ({}) but collection {} accepts at most {} ({}) (R-CSIRT-SEC-b)",
+            restriction.term(),
+            restriction.tlp(),
+            spec.name,
+            spec.max_restriction.term(),
+            spec.max_restriction.tlp()
+        )));
     }
     let title = client
         .title
@@ -396,7 +394,7 @@ fn compose(
     } else {
         &[]
     };
-    let mut categories = vec![information_type_category(spec)];
+    let mut categories = vec![spec.information_type_category()];
     categories.extend(derived.map(|d| d.categories.clone()).unwrap_or_default());
     categories.extend(client.categories.into_iter().filter(|c| {
         let s = c.scheme.as_deref().unwrap_or("");
@@ -583,6 +581,8 @@ pub fn replaced_content(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use super::*;
     use rolie_store::CollectionName;
 
@@ -607,8 +607,13 @@ mod tests {
         }
     }
 
-    fn settings() -> (RestrictionPolicy, &'static str) {
-        (RestrictionPolicy::default(), "Example CSIRT")
+    static POLICY: LazyLock<RestrictionPolicy> = LazyLock::new(RestrictionPolicy::default);
+
+    fn settings() -> PublishSettings<'static> {
+        PublishSettings {
+            organization: "Example CSIRT",
+            policy: &POLICY,
+        }
     }
 
     fn submit(xml: &str) -> Submission {
@@ -624,11 +629,7 @@ mod tests {
     /// R-PROF-POST-b, R-CSIRT-IODEF-c
     #[test]
     fn a_bare_document_gets_derived_metadata_and_the_collections_type() {
-        let (policy, org) = settings();
-        let s = PublishSettings {
-            organization: org,
-            policy: &policy,
-        };
+        let s = settings();
         let (data, content) = new_entry(
             &spec(Restriction::Private),
             submit(MINIMAL_V2),
@@ -656,11 +657,7 @@ mod tests {
 
     #[test]
     fn the_same_incident_gets_the_same_atom_id() {
-        let (policy, org) = settings();
-        let s = PublishSettings {
-            organization: org,
-            policy: &policy,
-        };
+        let s = settings();
         let (one, _) =
             new_entry(&spec(Restriction::Private), submit(MINIMAL_V2), None, &s).unwrap();
         let (two, _) =
@@ -671,11 +668,7 @@ mod tests {
     /// R-CSIRT-SEC-b
     #[test]
     fn content_over_the_collections_cap_is_refused_with_422() {
-        let (policy, org) = settings();
-        let s = PublishSettings {
-            organization: org,
-            policy: &policy,
-        };
+        let s = settings();
         let err = new_entry(&spec(Restriction::Public), submit(MINIMAL_V2), None, &s).unwrap_err();
         assert!(matches!(err, ApiError::Unprocessable { .. }), "{err:?}");
         assert!(err.to_string().contains("partner"), "{err}");
@@ -684,16 +677,12 @@ mod tests {
     /// R-8322-6.1.1-a
     #[test]
     fn an_entry_declaring_another_information_type_conflicts() {
-        let (policy, org) = settings();
-        let s = PublishSettings {
-            organization: org,
-            policy: &policy,
-        };
+        let s = settings();
         let atom = r#"<entry xmlns="http://www.w3.org/2005/Atom"><title>t</title>
             <category scheme="urn:ietf:params:rolie:category:information-type" term="vulnerability"/>
             <content type="application/xml" src="https://elsewhere.example/doc.xml"/></entry>"#;
         let media = MediaType::parse("application/atom+xml;type=entry").unwrap();
-        let submission = read_submission(&media, Bytes::from(atom), &policy).unwrap();
+        let submission = read_submission(&media, Bytes::from(atom), s.policy).unwrap();
         let err = new_entry(&spec(Restriction::Private), submission, None, &s).unwrap_err();
         assert!(matches!(err, ApiError::Conflict(_)), "{err:?}");
     }

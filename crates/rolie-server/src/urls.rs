@@ -81,6 +81,11 @@ impl Urls {
     pub fn categories(&self, name: &str) -> String {
         format!("{}/rolie/categories/{name}", self.base)
     }
+
+    /// A collection's administration resource.
+    pub fn admin_collection(&self, collection: &CollectionName) -> String {
+        format!("{}/admin/collections/{collection}", self.base)
+    }
 }
 
 #[cfg(test)]

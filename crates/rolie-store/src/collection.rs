@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use rolie_model::Restriction;
+use rolie_model::vocabulary::scheme;
+use rolie_model::{Category, Restriction};
 use time::OffsetDateTime;
 
 /// A collection name: the path segment of its feed URI (`/rolie/feeds/{name}`).
@@ -99,6 +100,12 @@ impl CollectionSpec {
     /// Whether content of `restriction` may be stored in this collection.
     pub fn accepts(&self, restriction: Restriction) -> bool {
         restriction <= self.max_restriction
+    }
+
+    /// The information-type category of the feed and of every entry in it
+    /// (R-8322-5.1.2-a, R-8322-6.1.1-a).
+    pub fn information_type_category(&self) -> Category {
+        Category::new(scheme::INFORMATION_TYPE, self.information_type.clone())
     }
 }
 

@@ -63,8 +63,8 @@ pub(crate) fn escape_text(s: &str) -> Cow<'_, str> {
     escape_with(s, false)
 }
 
-/// `s` escaped for use inside a double-quoted attribute value.
-pub(crate) fn escape_attribute(s: &str) -> Cow<'_, str> {
+/// `s` escaped for use inside a double-quoted attribute value (of HTML too).
+pub fn escape_attribute(s: &str) -> Cow<'_, str> {
     escape_with(s, true)
 }
 

@@ -109,11 +109,7 @@ async fn create_collection(
     validate_spec(&spec)?;
     let created = admin.create_collection(&spec).await?;
     let mut response = json_response(StatusCode::CREATED, &collection_json(&state, &created));
-    if let Ok(location) = HeaderValue::from_str(&format!(
-        "{}/admin/collections/{}",
-        state.urls.base(),
-        spec.name
-    )) {
+    if let Ok(location) = HeaderValue::from_str(&state.urls.admin_collection(&spec.name)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
@@ -121,30 +117,27 @@ async fn create_collection(
 
 fn validate_spec(spec: &CollectionSpec) -> Result<(), ApiError> {
     if spec.title.trim().is_empty() || spec.workspace.trim().is_empty() {
-        return Err(ApiError::Unprocessable {
-            detail: "title and workspace must not be empty".into(),
-            path: None,
-        });
+        return Err(ApiError::unprocessable(
+            "title and workspace must not be empty",
+        ));
     }
     // A ROLIE information type is one token (the registry allows single spaces, we do not
     // generate them, spec-rolie A18).
     if spec.information_type.is_empty()
         || !spec.information_type.chars().all(|c| c.is_ascii_graphic())
     {
-        return Err(ApiError::Unprocessable {
-            detail: "information_type must be a non-empty printable ASCII term".into(),
-            path: None,
-        });
+        return Err(ApiError::unprocessable(
+            "information_type must be a non-empty printable ASCII term",
+        ));
     }
     if spec
         .accept
         .iter()
         .any(|a| crate::negotiate::MediaType::parse(a).is_none())
     {
-        return Err(ApiError::Unprocessable {
-            detail: "every accept item must be a media range".into(),
-            path: None,
-        });
+        return Err(ApiError::unprocessable(
+            "every accept item must be a media range",
+        ));
     }
     Ok(())
 }
@@ -177,10 +170,10 @@ async fn replace_collection(
         .await?;
     let spec: CollectionSpec = json_body(&state, &headers, body).await?;
     if spec.name != name {
-        return Err(ApiError::Unprocessable {
-            detail: format!("the body names collection {}, the URI {name}", spec.name),
-            path: None,
-        });
+        return Err(ApiError::unprocessable(format!(
+            "the body names collection {}, the URI {name}",
+            spec.name
+        )));
     }
     validate_spec(&spec)?;
     let updated = admin.update(spec).await?;
@@ -251,10 +244,7 @@ async fn create_feed_token(
     let admin = state.gate.administrator(&principal)?;
     let request: NewTokenRequest = json_body(&state, &headers, body).await?;
     if request.subject.trim().is_empty() {
-        return Err(ApiError::Unprocessable {
-            detail: "subject must not be empty".into(),
-            path: None,
-        });
+        return Err(ApiError::unprocessable("subject must not be empty"));
     }
     let secret = FeedTokenSecret::generate();
     let token = admin

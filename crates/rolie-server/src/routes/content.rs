@@ -16,7 +16,7 @@ use crate::caller::Caller;
 use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
-use crate::publish::{self, PublishSettings};
+use crate::publish;
 use crate::respond::{PRIVATE, Representation};
 use crate::routes::EntryPath;
 use crate::state::AppState;
@@ -99,10 +99,7 @@ async fn replace_content(
     };
     let bytes: Bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
     let document = rolie_iodef::parse(bytes, syntax, &state.config.restriction_policy)?;
-    let settings = PublishSettings {
-        organization: &state.config.organization,
-        policy: &state.config.restriction_policy,
-    };
+    let settings = state.config.publish_settings();
     let (data, content) = publish::replaced_content(spec, current, document, &settings)?;
     let new_tag = validators(&content.hash(), None).etag();
     writer

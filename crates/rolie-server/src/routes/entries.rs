@@ -8,8 +8,6 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use rolie_model::vocabulary::media_type;
-use rolie_model::xml::Limits;
-use rolie_model::{EntryMode, read_entry};
 use rolie_store::StoredEntry;
 
 use crate::body::read_bounded;
@@ -18,7 +16,7 @@ use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::present;
-use crate::publish::{self, PublishSettings};
+use crate::publish;
 use crate::respond::{self, PRIVATE, Representation};
 use crate::routes::EntryPath;
 use crate::state::AppState;
@@ -102,30 +100,15 @@ async fn replace_entry(
     let writer = writable(&state, &principal, id, &headers).await?;
     let current = writer.entry();
     let media = content_type(&headers)?;
-    if !(media.essence == media_type::ATOM
-        && media
-            .param("type")
-            .is_none_or(|t| t.eq_ignore_ascii_case("entry")))
-    {
+    if !publish::is_atom_entry_type(&media) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "an entry is replaced with {}; the content is replaced at its edit-media URI",
             media_type::ATOM_ENTRY
         )));
     }
     let bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
-    let submitted = read_entry(&bytes, EntryMode::Submission, &Limits::default()).map_err(|e| {
-        match e.kind {
-            rolie_model::xml::XmlErrorKind::Unexpected(_) => ApiError::Unprocessable {
-                detail: format!("the Atom entry is not valid: {e}"),
-                path: None,
-            },
-            _ => ApiError::BadRequest(format!("the Atom entry is not well-formed: {e}")),
-        }
-    })?;
-    let settings = PublishSettings {
-        organization: &state.config.organization,
-        policy: &state.config.restriction_policy,
-    };
+    let submitted = publish::read_atom_entry(&bytes)?;
+    let settings = state.config.publish_settings();
     let data = publish::replaced_entry(&writer.collection().spec, current, submitted, &settings)?;
     let updated = writer.update(Some(&current.etag), data).await?;
     tracing::info!(entry.id = %id, principal.sub = %principal.subject, "entry replaced");

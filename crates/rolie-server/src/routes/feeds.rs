@@ -20,7 +20,7 @@ use crate::conditional::Validators;
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::present::{self, PageLinks};
-use crate::publish::{self, PublishSettings};
+use crate::publish;
 use crate::respond::{self, PRIVATE, PUBLIC, Representation};
 use crate::routes::{CollectionPath, entries, view_key};
 use crate::state::AppState;
@@ -237,10 +237,7 @@ async fn create_entry(
     let bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
     let submission = publish::read_submission(&media, bytes, &state.config.restriction_policy)?;
     let slug = publish::slug(headers.get("slug").and_then(|v| v.to_str().ok()));
-    let settings = PublishSettings {
-        organization: &state.config.organization,
-        policy: &state.config.restriction_policy,
-    };
+    let settings = state.config.publish_settings();
     let (data, content) = publish::new_entry(spec, submission, slug, &settings)?;
     let incident = incident_label(&data);
     let stored = writer

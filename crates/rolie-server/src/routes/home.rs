@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use http::HeaderValue;
 use http::header::LINK;
+use rolie_model::xml::escape_attribute;
 
 use crate::state::AppState;
 
@@ -14,16 +15,10 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(get_home))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 async fn get_home(State(state): State<AppState>) -> impl IntoResponse {
-    let service = escape(&state.urls.service_document());
-    let organization = escape(&state.config.organization);
+    let service = state.urls.service_document();
+    let service = escape_attribute(&service);
+    let organization = escape_attribute(&state.config.organization);
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{organization} – ROLIE</title>\
          <link rel=\"service\" type=\"application/atomsvc+xml\" href=\"{service}\"></head>\
