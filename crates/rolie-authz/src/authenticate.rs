@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use client_cert::{CertificateMapping, ClientCertAuthenticator};
-pub use feed_token::{FeedTokenAuthenticator, FeedTokenSecret, hash_secret};
+pub use feed_token::{FeedTokenAuthenticator, FeedTokenGrant, FeedTokenSecret};
 pub use jwt::{JwtAuthenticator, JwtKey, JwtSettings, TokenIssuer, TokenRequest};
 
 use crate::{Credentials, Principal};

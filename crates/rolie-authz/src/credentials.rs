@@ -1,12 +1,20 @@
 //! What a request presents to prove who it is.
 
+use std::sync::{Arc, OnceLock};
+
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 /// A client certificate that the TLS layer already verified against the configured CA.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientCertificate {
-    /// DER bytes of the leaf certificate.
-    pub der: Vec<u8>,
+///
+/// It is the same for every request of a connection: clones share the bytes, and its names
+/// are read once, when first asked for.
+#[derive(Debug, Clone)]
+pub struct ClientCertificate(Arc<Leaf>);
+
+#[derive(Debug)]
+struct Leaf {
+    der: Vec<u8>,
+    names: OnceLock<Option<CertificateNames>>,
 }
 
 /// Names read from a client certificate.
@@ -21,32 +29,47 @@ pub struct CertificateNames {
 }
 
 impl ClientCertificate {
+    /// The certificate with these DER bytes (the leaf of the verified chain).
+    pub fn from_der(der: Vec<u8>) -> Self {
+        ClientCertificate(Arc::new(Leaf {
+            der,
+            names: OnceLock::new(),
+        }))
+    }
+
     /// The names in the certificate; `None` if it does not parse (it was verified, so this
     /// means an encoding x509-parser does not read).
-    pub fn names(&self) -> Option<CertificateNames> {
-        let (_, cert) = X509Certificate::from_der(&self.der).ok()?;
-        let common_names = cert
-            .subject()
-            .iter_common_name()
-            .filter_map(|cn| cn.as_str().ok().map(str::to_owned))
-            .collect();
-        let mut alternative_names = Vec::new();
-        if let Ok(Some(san)) = cert.subject_alternative_name() {
-            for name in &san.value.general_names {
-                match name {
-                    GeneralName::DNSName(n) | GeneralName::RFC822Name(n) | GeneralName::URI(n) => {
-                        alternative_names.push((*n).to_owned());
-                    }
-                    _ => {}
+    pub fn names(&self) -> Option<&CertificateNames> {
+        self.0
+            .names
+            .get_or_init(|| read_names(&self.0.der))
+            .as_ref()
+    }
+}
+
+fn read_names(der: &[u8]) -> Option<CertificateNames> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let common_names = cert
+        .subject()
+        .iter_common_name()
+        .filter_map(|cn| cn.as_str().ok().map(str::to_owned))
+        .collect();
+    let mut alternative_names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(n) | GeneralName::RFC822Name(n) | GeneralName::URI(n) => {
+                    alternative_names.push((*n).to_owned());
                 }
+                _ => {}
             }
         }
-        Some(CertificateNames {
-            common_names,
-            alternative_names,
-            subject: cert.subject().to_string(),
-        })
     }
+    Some(CertificateNames {
+        common_names,
+        alternative_names,
+        subject: cert.subject().to_string(),
+    })
 }
 
 /// Credentials of one request.

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use rolie_store::{
     AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, DraftVisibility,
     EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, Freshness, NewContent, NewEntry,
-    NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent, StoredEntry,
-    Visibility,
+    NewEntryContent, NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent,
+    StoredEntry, Visibility,
 };
 use uuid::Uuid;
 
@@ -55,12 +55,7 @@ impl Gate {
     }
 
     /// The decision for `principal`, `action`, `resource`.
-    pub fn decide(
-        &self,
-        principal: &Principal,
-        action: Action,
-        resource: Resource<'_>,
-    ) -> Decision {
+    fn decide(&self, principal: &Principal, action: Action, resource: Resource<'_>) -> Decision {
         self.authorizer.decide(principal, action, resource)
     }
 
@@ -83,14 +78,34 @@ impl Gate {
         self.store.append_audit(record).await
     }
 
-    /// The answer about a collection the caller may not even read: whether it exists is not
-    /// revealed (R-PROF-AUTHZ-b). Anonymous callers are asked for credentials, whatever the
-    /// name; authenticated ones get the same 404 as for a name that does not exist.
-    fn hidden(principal: &Principal) -> AccessError {
+    /// A refusal: anonymous callers are asked for credentials, everyone else gets
+    /// `otherwise`.
+    fn refused(principal: &Principal, otherwise: AccessError) -> AccessError {
         if principal.is_anonymous() {
             AccessError::Unauthenticated
         } else {
-            AccessError::Store(StoreError::NotFound)
+            otherwise
+        }
+    }
+
+    /// The answer about a collection the caller may not even read: whether it exists is not
+    /// revealed (R-PROF-AUTHZ-b). Authenticated callers get the same 404 as for a name that
+    /// does not exist.
+    fn hidden(principal: &Principal) -> AccessError {
+        Self::refused(principal, StoreError::NotFound.into())
+    }
+
+    /// Allows `action` on `resource`, or refuses saying `what` the caller may not do.
+    fn require(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: Resource<'_>,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), AccessError> {
+        match self.decide(principal, action, resource) {
+            Decision::Allow => Ok(()),
+            Decision::Deny => Err(Self::refused(principal, AccessError::Forbidden(what()))),
         }
     }
 
@@ -117,14 +132,6 @@ impl Gate {
         }
     }
 
-    fn refusal(principal: &Principal, what: String) -> AccessError {
-        if principal.is_anonymous() {
-            AccessError::Unauthenticated
-        } else {
-            AccessError::Forbidden(what)
-        }
-    }
-
     /// Write access to a collection.
     ///
     /// # Errors
@@ -137,21 +144,17 @@ impl Gate {
         name: &CollectionName,
     ) -> Result<CollectionWriter<'a>, AccessError> {
         let collection = self.visible_collection(principal, name).await?;
-        match self.decide(
+        self.require(
             principal,
             Action::Write,
             Resource::Collection(&collection.spec),
-        ) {
-            Decision::Allow => Ok(CollectionWriter {
-                gate: self,
-                principal,
-                collection,
-            }),
-            Decision::Deny => Err(Self::refusal(
-                principal,
-                format!("{} may not publish to collection {name}", principal.subject),
-            )),
-        }
+            || format!("{} may not publish to collection {name}", principal.subject),
+        )?;
+        Ok(CollectionWriter {
+            gate: self,
+            principal,
+            collection,
+        })
     }
 
     /// Write access to one entry the caller can see.
@@ -166,24 +169,22 @@ impl Gate {
     ) -> Result<EntryWriter<'a>, AccessError> {
         let (entry, collection) = self.reader(principal).entry(id).await?;
         let collection = collection.0;
-        match self.decide(
+        self.require(
             principal,
             Action::Write,
             Resource::Collection(&collection.spec),
-        ) {
-            Decision::Allow => Ok(EntryWriter {
-                gate: self,
-                entry,
-                collection,
-            }),
-            Decision::Deny => Err(Self::refusal(
-                principal,
+            || {
                 format!(
                     "{} may not change entries of collection {}",
                     principal.subject, collection.spec.name
-                ),
-            )),
-        }
+                )
+            },
+        )?;
+        Ok(EntryWriter {
+            gate: self,
+            entry,
+            collection,
+        })
     }
 
     /// Server administration.
@@ -194,16 +195,13 @@ impl Gate {
         &'a self,
         principal: &'a Principal,
     ) -> Result<Administrator<'a>, AccessError> {
-        match self.decide(principal, Action::Administer, Resource::Server) {
-            Decision::Allow => Ok(Administrator { gate: self }),
-            Decision::Deny => Err(Self::refusal(
-                principal,
-                format!(
-                    "{} is not an administrator (needs rolie:admin)",
-                    principal.subject
-                ),
-            )),
-        }
+        self.require(principal, Action::Administer, Resource::Server, || {
+            format!(
+                "{} is not an administrator (needs rolie:admin)",
+                principal.subject
+            )
+        })?;
+        Ok(Administrator { gate: self })
     }
 
     /// Administration of one collection (server administrators and the collection's own).
@@ -216,20 +214,16 @@ impl Gate {
         name: &CollectionName,
     ) -> Result<CollectionAdministrator<'a>, AccessError> {
         let collection = self.visible_collection(principal, name).await?;
-        match self.decide(
+        self.require(
             principal,
             Action::Administer,
             Resource::Collection(&collection.spec),
-        ) {
-            Decision::Allow => Ok(CollectionAdministrator {
-                gate: self,
-                collection,
-            }),
-            Decision::Deny => Err(Self::refusal(
-                principal,
-                format!("{} may not administer collection {name}", principal.subject),
-            )),
-        }
+            || format!("{} may not administer collection {name}", principal.subject),
+        )?;
+        Ok(CollectionAdministrator {
+            gate: self,
+            collection,
+        })
     }
 }
 
@@ -240,14 +234,9 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// The caller.
-    pub fn principal(&self) -> &Principal {
-        self.principal
-    }
-
     /// What the caller sees: its clearance; its own drafts, all drafts for administrators
     /// (R-PROF-DRAFT-a).
-    pub fn visibility(&self) -> Visibility {
+    fn visibility(&self) -> Visibility {
         let drafts = if self
             .gate
             .decide(self.principal, Action::Administer, Resource::Server)
@@ -348,7 +337,15 @@ impl Reader<'_> {
     /// # Errors
     /// `Store(NotFound)` or a store failure.
     pub async fn entry(&self, id: Uuid) -> Result<(StoredEntry, ReadableCollection), AccessError> {
-        let entry = self.gate.store.get_entry(id, &self.visibility()).await?;
+        self.entry_as(id, &self.visibility()).await
+    }
+
+    async fn entry_as(
+        &self,
+        id: Uuid,
+        visibility: &Visibility,
+    ) -> Result<(StoredEntry, ReadableCollection), AccessError> {
+        let entry = self.gate.store.get_entry(id, visibility).await?;
         let collection = self.gate.store.get_collection(&entry.collection).await?;
         if !self.may_read(&collection.spec) {
             return Err(StoreError::NotFound.into());
@@ -360,10 +357,10 @@ impl Reader<'_> {
     ///
     /// # Errors
     /// As [`Reader::entry`].
-    pub async fn content(&self, id: Uuid) -> Result<(StoredContent, StoredEntry), AccessError> {
-        let (entry, _) = self.entry(id).await?;
-        let content = self.gate.store.get_content(id, &self.visibility()).await?;
-        Ok((content, entry))
+    pub async fn content(&self, id: Uuid) -> Result<StoredContent, AccessError> {
+        let visibility = self.visibility();
+        self.entry_as(id, &visibility).await?;
+        Ok(self.gate.store.get_content(id, &visibility).await?)
     }
 }
 
@@ -380,11 +377,22 @@ impl CollectionWriter<'_> {
         &self.collection
     }
 
-    /// Creates an entry in this collection, published by the caller.
-    pub async fn create_entry(&self, mut entry: NewEntry) -> StoreResult<StoredEntry> {
-        entry.collection = self.collection.spec.name.clone();
-        entry.publisher = self.principal.subject.clone();
-        self.gate.store.create_entry(entry).await
+    /// Creates an entry in this collection, published by the caller, under a new id.
+    pub async fn create_entry(
+        &self,
+        data: EntryData,
+        content: NewEntryContent,
+    ) -> StoreResult<StoredEntry> {
+        self.gate
+            .store
+            .create_entry(NewEntry {
+                id: Uuid::now_v7(),
+                collection: self.collection.spec.name.clone(),
+                publisher: self.principal.subject.clone(),
+                data,
+                content,
+            })
+            .await
     }
 }
 

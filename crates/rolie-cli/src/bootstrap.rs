@@ -9,6 +9,7 @@ use anyhow::{Context, Result, anyhow};
 use rand::RngCore;
 use rolie_authz::authenticate::{
     ClientCertAuthenticator, FeedTokenAuthenticator, JwtAuthenticator, JwtKey, JwtSettings,
+    TokenIssuer, TokenRequest,
 };
 use rolie_authz::{Authenticator, AuthenticatorChain, Gate, PolicyAuthorizer};
 use rolie_model::Restriction;
@@ -40,17 +41,46 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
         return Ok(Arc::new(store));
     }
     if settings.embedded_database {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "ROLIE_DATA_DIR: cannot create {}",
-                settings.data_dir.display()
-            )
-        })?;
+        create_data_dir(settings)?;
     }
     let store = SqliteStore::open(&settings.database_url)
         .await
         .map_err(|e| anyhow!("ROLIE_DATABASE_URL: {e}"))?;
     Ok(Arc::new(store))
+}
+
+fn create_data_dir(settings: &Settings) -> Result<()> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "ROLIE_DATA_DIR: cannot create {}",
+            settings.data_dir.display()
+        )
+    })
+}
+
+/// A bearer token signed with `secret`, for the first configured issuer and audience (so
+/// this server accepts it).
+///
+/// # Errors
+/// When signing fails.
+pub fn mint(
+    settings: &Settings,
+    secret: &[u8],
+    subject: String,
+    scope: String,
+    clearance: Restriction,
+    lifetime: time::Duration,
+) -> Result<String> {
+    TokenIssuer::hs256(secret)
+        .mint(&TokenRequest {
+            subject,
+            scope,
+            clearance: Some(clearance),
+            lifetime,
+            issuer: settings.jwt.issuers.first().cloned(),
+            audience: settings.jwt.audiences.first().cloned(),
+        })
+        .map_err(|e| anyhow!("signing the token: {e}"))
 }
 
 /// The HS256 secret and whether it was generated in the data directory (development
@@ -66,12 +96,7 @@ pub fn hs256_secret(settings: &Settings) -> Result<(Vec<u8>, bool)> {
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok((existing.trim().as_bytes().to_vec(), true));
     }
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "ROLIE_DATA_DIR: cannot create {}",
-            settings.data_dir.display()
-        )
-    })?;
+    create_data_dir(settings)?;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);

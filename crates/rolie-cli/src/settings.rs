@@ -10,6 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use rolie_authz::PolicyConfig;
 use rolie_authz::authenticate::CertificateMapping;
 use rolie_model::Restriction;
+use rolie_server::config;
 use rolie_store::CollectionSpec;
 use serde::Deserialize;
 
@@ -307,7 +308,9 @@ impl Settings {
             Some(v) => v.parse().map_err(|_| {
                 anyhow!("ROLIE_MAX_BODY_BYTES (--max-body-bytes): \"{v}\" is not a number of bytes")
             })?,
-            None => file.max_body_bytes.unwrap_or(4 * 1024 * 1024),
+            None => file
+                .max_body_bytes
+                .unwrap_or(config::DEFAULT_MAX_BODY_BYTES),
         };
         if !(1024..=256 * 1024 * 1024).contains(&max_body_bytes) {
             bail!(
@@ -322,22 +325,17 @@ impl Settings {
         if !(1..=max_page_size).contains(&page_size) {
             bail!("page_size: must be 1 .. max_page_size ({max_page_size})");
         }
-        let mut jwt = file.jwt;
-        if let Some(path) = args.jwt_hs256_secret_file.clone() {
-            jwt.hs256_secret_file = Some(path);
-        }
+        let jwt = file.jwt;
+        // The command line and environment first, then the file; a secret before a file.
         let hs256_secret = match (
             &args.jwt_hs256_secret,
+            &args.jwt_hs256_secret_file,
             &jwt.hs256_secret,
             &jwt.hs256_secret_file,
         ) {
-            (Some(s), _, _) => Some(s.clone()),
-            (None, _, Some(path)) if args.jwt_hs256_secret_file.is_some() => {
-                Some(read_secret(path)?)
-            }
-            (None, Some(s), _) => Some(s.clone()),
-            (None, None, Some(path)) => Some(read_secret(path)?),
-            (None, None, None) => None,
+            (Some(s), _, _, _) | (None, None, Some(s), _) => Some(s.clone()),
+            (None, Some(path), _, _) | (None, None, None, Some(path)) => Some(read_secret(path)?),
+            (None, None, None, None) => None,
         };
         if let Some(secret) = &hs256_secret
             && secret.len() < 32
@@ -348,7 +346,7 @@ impl Settings {
             .organization
             .clone()
             .or(file.organization)
-            .unwrap_or_else(|| "ROLIE repository".to_owned());
+            .unwrap_or_else(|| config::DEFAULT_ORGANIZATION.to_owned());
         let policy = file.policy.unwrap_or_default();
         if file.rate_limits.per_minute.is_some() != file.rate_limits.burst.is_some() {
             bail!("rate_limits: give per_minute and burst together");
@@ -387,10 +385,15 @@ impl Settings {
             require_if_match: file.require_if_match.unwrap_or(false),
             log_format,
             request_timeout: Duration::from_secs(
-                file.request_timeout_seconds.unwrap_or(30).clamp(1, 3600),
+                file.request_timeout_seconds
+                    .unwrap_or(config::DEFAULT_REQUEST_TIMEOUT_SECONDS)
+                    .clamp(1, 3600),
             ),
             max_connections: file.max_connections.unwrap_or(1024).max(1),
-            max_concurrent_requests: file.max_concurrent_requests.unwrap_or(512).max(1),
+            max_concurrent_requests: file
+                .max_concurrent_requests
+                .unwrap_or(config::DEFAULT_MAX_CONCURRENT_REQUESTS)
+                .max(1),
             tls,
             jwt,
             hs256_secret,

@@ -9,6 +9,15 @@ use rolie_model::RestrictionPolicy;
 use crate::publish::PublishSettings;
 use crate::rate_limit::RateLimit;
 
+/// Feed author when none is configured.
+pub const DEFAULT_ORGANIZATION: &str = "ROLIE repository";
+/// Largest request body by default.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Longest request by default, in seconds.
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
+/// Most requests handled at once by default.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
+
 /// Runtime settings of the HTTP surface.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -47,15 +56,15 @@ impl ServerConfig {
     pub fn new(base_url: &str) -> Self {
         ServerConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            organization: "ROLIE repository".to_owned(),
-            max_body_bytes: 4 * 1024 * 1024,
+            organization: DEFAULT_ORGANIZATION.to_owned(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             default_page_size: rolie_store::DEFAULT_PAGE_SIZE,
             max_page_size: rolie_store::MAX_PAGE_SIZE,
             require_if_match: false,
             restriction_policy: RestrictionPolicy::default(),
             behind_tls_proxy: false,
-            request_timeout: Duration::from_secs(30),
-            max_concurrent_requests: 512,
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECONDS),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             rate_limit: None,
             collection_rate_limits: BTreeMap::new(),
             fingerprint: String::new(),

@@ -189,7 +189,7 @@ pub async fn serve(
                         .1
                         .peer_certificates()
                         .and_then(|chain| chain.first())
-                        .map(|leaf| ClientCertificate { der: leaf.to_vec() });
+                        .map(|leaf| ClientCertificate::from_der(leaf.to_vec()));
                     let service = with_connection(app, info, certificate);
                     let connection =
                         builder.serve_connection_with_upgrades(TokioIo::new(tls), service);

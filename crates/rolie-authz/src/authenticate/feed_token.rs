@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::RngCore;
-use rolie_store::{Store, StoreError};
+use rolie_model::Restriction;
+use rolie_store::{NewFeedToken, Store, StoreError};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -19,19 +20,49 @@ use super::{AuthError, Authenticator, credentials_for};
 use crate::{AuthMethod, Credentials, Principal, Scopes};
 
 /// SHA-256 of a token secret, hex.
-pub fn hash_secret(secret: &str) -> String {
+fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// A freshly generated secret (shown once, never stored).
 pub struct FeedTokenSecret(pub String);
 
+/// What a new feed-reader credential grants.
+pub struct FeedTokenGrant {
+    /// Who reads with it.
+    pub subject: String,
+    /// A note for administrators.
+    pub label: String,
+    /// Its clearance.
+    pub clearance: Restriction,
+    /// The collections it may read; empty for all.
+    pub collections: Vec<String>,
+    /// When it stops working, if ever.
+    pub expires: Option<OffsetDateTime>,
+}
+
 impl FeedTokenSecret {
     /// 32 random bytes, base64url.
-    pub fn generate() -> Self {
+    fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         FeedTokenSecret(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A new credential for `grant`: the token to store, which holds only a hash of the
+    /// secret, and the secret to hand out once.
+    pub fn issue(grant: FeedTokenGrant) -> (NewFeedToken, FeedTokenSecret) {
+        let secret = FeedTokenSecret::generate();
+        let token = NewFeedToken {
+            id: Uuid::new_v4(),
+            subject: grant.subject,
+            label: grant.label,
+            clearance: grant.clearance,
+            collections: grant.collections,
+            secret_hash: hash_secret(&secret.0),
+            expires: grant.expires,
+        };
+        (token, secret)
     }
 }
 
@@ -94,21 +125,15 @@ impl Authenticator for FeedTokenAuthenticator {
         {
             return Err(AuthError::Invalid("the feed token has expired".into()));
         }
-        let scope = if token.token.collections.is_empty() {
-            crate::SCOPE_READ.to_owned()
-        } else {
-            token
-                .token
-                .collections
-                .iter()
-                .map(|c| format!("rolie:read:{c}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+        let scopes = Scopes {
+            read_all: token.token.collections.is_empty(),
+            read: token.token.collections.iter().cloned().collect(),
+            ..Scopes::default()
         };
         Ok(Some(Principal {
             subject: token.token.subject.clone(),
             display_name: Some(token.token.label.clone()),
-            scopes: Scopes::parse(&scope),
+            scopes,
             clearance: token.token.clearance,
             method: AuthMethod::FeedToken,
         }))

@@ -114,6 +114,13 @@ pub struct JwtAuthenticator {
     settings: JwtSettings,
 }
 
+fn is_hmac(algorithm: Algorithm) -> bool {
+    matches!(
+        algorithm,
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+    )
+}
+
 fn jwks_keys(path: &PathBuf) -> Result<(Option<SystemTime>, Vec<JwtKey>), String> {
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let text = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
@@ -129,10 +136,7 @@ fn jwks_keys(path: &PathBuf) -> Result<(Option<SystemTime>, Vec<JwtKey>), String
             // A key must name its algorithm: we never let the token choose.
             continue;
         };
-        if algorithm == Algorithm::HS256
-            || algorithm == Algorithm::HS384
-            || algorithm == Algorithm::HS512
-        {
+        if is_hmac(algorithm) {
             continue;
         }
         let key = DecodingKey::from_jwk(jwk)
@@ -198,22 +202,6 @@ impl JwtAuthenticator {
         }
     }
 
-    fn candidates(&self, kid: Option<&str>, algorithm: Algorithm) -> Vec<JwtKey> {
-        let mut keys: Vec<JwtKey> = self.static_keys.clone();
-        if let Some(jwks) = &self.jwks
-            && let Ok(file) = jwks.read()
-        {
-            keys.extend(file.keys.iter().cloned());
-        }
-        keys.into_iter()
-            .filter(|k| k.algorithm == algorithm)
-            .filter(|k| match kid {
-                Some(kid) => k.kid.as_deref() == Some(kid),
-                None => true,
-            })
-            .collect()
-    }
-
     fn validation(&self, algorithm: Algorithm) -> Validation {
         let mut validation = Validation::new(algorithm);
         validation.leeway = self.settings.leeway_seconds;
@@ -235,14 +223,33 @@ impl JwtAuthenticator {
         let invalid = |why: &str| AuthError::Invalid(format!("invalid bearer token: {why}"));
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("malformed or unsupported algorithm"))?;
-        self.refresh_jwks();
-        let keys = self.candidates(header.kid.as_deref(), header.alg);
-        if keys.is_empty() {
+        let fits = |k: &&JwtKey| {
+            k.algorithm == header.alg
+                && header
+                    .kid
+                    .as_deref()
+                    .is_none_or(|kid| k.kid.as_deref() == Some(kid))
+        };
+        // The JWKS holds no HMAC keys, so HMAC tokens never touch it (or its file).
+        let jwks = match &self.jwks {
+            Some(jwks) if !is_hmac(header.alg) => {
+                self.refresh_jwks();
+                jwks.read().ok()
+            }
+            _ => None,
+        };
+        let mut keys = self
+            .static_keys
+            .iter()
+            .chain(jwks.iter().flat_map(|file| file.keys.iter()))
+            .filter(fits)
+            .peekable();
+        if keys.peek().is_none() {
             return Err(invalid("no key for its algorithm and key id"));
         }
         let validation = self.validation(header.alg);
         let mut last = invalid("signature does not verify");
-        for key in &keys {
+        for key in keys {
             match jsonwebtoken::decode::<Claims>(token, &key.key, &validation) {
                 Ok(data) => return self.principal(data.claims),
                 Err(e) => {

@@ -7,8 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 use rolie_iodef::Syntax;
 use rolie_server::publish::{self, PublishSettings, Submission};
-use rolie_store::{CollectionName, NewEntry};
-use uuid::Uuid;
+use rolie_store::CollectionName;
 
 use crate::bootstrap;
 use crate::cli::ImportArgs;
@@ -68,13 +67,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
             )
             .map_err(|e| e.to_string())?;
             writer
-                .create_entry(NewEntry {
-                    id: Uuid::now_v7(),
-                    collection: name.clone(),
-                    publisher: args.subject.clone(),
-                    data,
-                    content,
-                })
+                .create_entry(data, content)
                 .await
                 .map_err(|e| e.to_string())
         }

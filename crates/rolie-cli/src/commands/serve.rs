@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use rolie_authz::authenticate::{TokenIssuer, TokenRequest};
 use rolie_authz::{SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE};
 use rolie_model::Restriction;
+use rolie_server::urls::Urls;
 use rolie_server::{AppState, ServeOptions, ServerConfig, TlsMaterial};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -113,21 +113,19 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     for name in &created {
         tracing::info!(collection.name = %name, "created collection");
     }
-    let service = format!("{}/rolie/servicedocument", settings.base_url);
+    let service = Urls::new(&settings.base_url).service_document();
     println!("rolie {} listening on {local}", env!("CARGO_PKG_VERSION"));
     println!("service document: {service}");
     if development_secret {
         // The embedded default: print a fresh administrator token so a newcomer can start.
-        let token = TokenIssuer::hs256(&secret)
-            .mint(&TokenRequest {
-                subject: "admin".into(),
-                scope: format!("{SCOPE_ADMIN} {SCOPE_READ} {SCOPE_WRITE}"),
-                clearance: Some(Restriction::Private),
-                lifetime: time::Duration::days(30),
-                issuer: settings.jwt.issuers.first().cloned(),
-                audience: settings.jwt.audiences.first().cloned(),
-            })
-            .map_err(|e| anyhow!("minting the development token: {e}"))?;
+        let token = bootstrap::mint(
+            &settings,
+            &secret,
+            "admin".into(),
+            format!("{SCOPE_ADMIN} {SCOPE_READ} {SCOPE_WRITE}"),
+            Restriction::Private,
+            time::Duration::days(30),
+        )?;
         println!(
             "admin token (signed with the development secret in {}, valid 30 days):",
             settings.data_dir.join("jwt-secret").display()

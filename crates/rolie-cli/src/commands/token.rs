@@ -3,10 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use rolie_authz::authenticate::{FeedTokenSecret, TokenIssuer, TokenRequest, hash_secret};
+use rolie_authz::authenticate::{FeedTokenGrant, FeedTokenSecret};
 use rolie_model::Restriction;
-use rolie_store::NewFeedToken;
-use uuid::Uuid;
 
 use crate::bootstrap;
 use crate::cli::TokenArgs;
@@ -25,19 +23,17 @@ pub async fn run(settings: Settings, args: TokenArgs) -> Result<ExitCode> {
     let clearance = clearance(&settings, args.clearance.as_deref())?;
     if args.feed_reader {
         let store = bootstrap::open_store(&settings).await?;
-        let secret = FeedTokenSecret::generate();
+        let (token, secret) = FeedTokenSecret::issue(FeedTokenGrant {
+            subject: args.subject.clone(),
+            label: args.label.clone(),
+            clearance,
+            collections: args.collections.clone(),
+            expires: Some(
+                rolie_model::timestamp::now() + time::Duration::days(i64::from(args.days)),
+            ),
+        });
         let token = store
-            .create_feed_token(&NewFeedToken {
-                id: Uuid::new_v4(),
-                subject: args.subject.clone(),
-                label: args.label.clone(),
-                clearance,
-                collections: args.collections.clone(),
-                secret_hash: hash_secret(&secret.0),
-                expires: Some(
-                    rolie_model::timestamp::now() + time::Duration::days(i64::from(args.days)),
-                ),
-            })
+            .create_feed_token(&token)
             .await
             .map_err(|e| anyhow!("storing the feed token: {e}"))?;
         println!("{}:{}", token.token.id, secret.0);
@@ -56,16 +52,14 @@ pub async fn run(settings: Settings, args: TokenArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let (secret, _) = bootstrap::hs256_secret(&settings)?;
-    let token = TokenIssuer::hs256(&secret)
-        .mint(&TokenRequest {
-            subject: args.subject,
-            scope: args.scope,
-            clearance: Some(clearance),
-            lifetime: time::Duration::days(i64::from(args.days)),
-            issuer: settings.jwt.issuers.first().cloned(),
-            audience: settings.jwt.audiences.first().cloned(),
-        })
-        .map_err(|e| anyhow!("signing the token: {e}"))?;
+    let token = bootstrap::mint(
+        &settings,
+        &secret,
+        args.subject,
+        args.scope,
+        clearance,
+        time::Duration::days(i64::from(args.days)),
+    )?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
 }

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use http::header::{CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
-use rolie_authz::authenticate::{FeedTokenSecret, hash_secret};
+use rolie_authz::authenticate::{FeedTokenGrant, FeedTokenSecret};
 use rolie_model::Restriction;
 use rolie_model::timestamp;
 use rolie_model::vocabulary::media_type;
-use rolie_store::{Collection, CollectionName, CollectionSpec, FeedToken, NewFeedToken};
+use rolie_store::{Collection, CollectionName, CollectionSpec, FeedToken};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -246,24 +246,20 @@ async fn create_feed_token(
     if request.subject.trim().is_empty() {
         return Err(ApiError::unprocessable("subject must not be empty"));
     }
-    let secret = FeedTokenSecret::generate();
-    let token = admin
-        .create_feed_token(&NewFeedToken {
-            id: Uuid::new_v4(),
-            subject: request.subject,
-            label: request.label,
-            clearance: request.clearance,
-            collections: request
-                .collections
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            secret_hash: hash_secret(&secret.0),
-            expires: request
-                .expires_in_days
-                .map(|d| timestamp::now() + time::Duration::days(i64::from(d))),
-        })
-        .await?;
+    let (token, secret) = FeedTokenSecret::issue(FeedTokenGrant {
+        subject: request.subject,
+        label: request.label,
+        clearance: request.clearance,
+        collections: request
+            .collections
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        expires: request
+            .expires_in_days
+            .map(|d| timestamp::now() + time::Duration::days(i64::from(d))),
+    });
+    let token = admin.create_feed_token(&token).await?;
     let mut body = token_json(&token);
     body["username"] = json!(token.token.id);
     body["password"] = json!(secret.0);

@@ -52,7 +52,7 @@ async fn get_content(
     EntryPath(id): EntryPath,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (content, _) = state.gate.reader(&principal).content(id).await?;
+    let content = state.gate.reader(&principal).content(id).await?;
     negotiate::choose(&headers, &[content.media_type.as_str()])?;
     let content_type = HeaderValue::from_str(&content.media_type)
         .map_err(|_| ApiError::Internal("stored media type is not a header value".into()))?;

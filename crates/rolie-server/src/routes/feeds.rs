@@ -10,9 +10,8 @@ use http::header::{CONTENT_LOCATION, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use rolie_model::timestamp;
 use rolie_model::vocabulary::{media_type, property};
-use rolie_store::{EntryFilter, NewEntry, PagePosition, StoreError};
+use rolie_store::{EntryFilter, PagePosition, StoreError};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::body::read_bounded;
 use crate::caller::Caller;
@@ -241,13 +240,7 @@ async fn create_entry(
     let (data, content) = publish::new_entry(spec, submission, slug, &settings)?;
     let incident = incident_label(&data);
     let stored = writer
-        .create_entry(NewEntry {
-            id: Uuid::now_v7(),
-            collection: spec.name.clone(),
-            publisher: principal.subject.clone(),
-            data,
-            content,
-        })
+        .create_entry(data, content)
         .await
         .map_err(|e| match (e, incident) {
             (StoreError::Conflict(message), Some(incident)) if message.contains("atom:id") => ApiError::Conflict(format!(
