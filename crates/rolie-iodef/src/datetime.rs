@@ -31,7 +31,7 @@ pub(crate) struct DateTime {
 /// # Errors
 /// A message saying what is wrong with the value; the caller adds element and rule.
 pub(crate) fn parse(value: &str) -> Result<DateTime, String> {
-    let text = value.trim_matches(is_xml_space);
+    let text = crate::text::trim(value);
     let mut cursor = Cursor {
         bytes: text.as_bytes(),
         at: 0,
@@ -132,10 +132,6 @@ pub(crate) fn parse(value: &str) -> Result<DateTime, String> {
         assumed_utc: offset.is_none(),
         space_separator,
     })
-}
-
-fn is_xml_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
 struct Cursor<'a> {

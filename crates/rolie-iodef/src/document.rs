@@ -342,37 +342,31 @@ impl IodefDocument {
     /// (R-CSIRT-PROP-c), `content-published-date` and `content-updated-date` in RFC 3339
     /// UTC (R-8322-7.4-e/-f, R-CSIRT-PROP-b), and `content-author-name` (R-8322-7.4-c).
     pub fn properties(&self) -> Vec<RolieProperty> {
-        let mut properties = Vec::new();
-        // A set, not a scan of the list: a document may hold thousands of incidents.
-        let mut seen: HashSet<(&'static str, String)> = HashSet::new();
-        let mut push_distinct = |name: &'static str, value: String| {
-            if seen.insert((name, value.clone())) {
-                properties.push(RolieProperty::new(name, value));
-            }
-        };
-        for incident in &self.incidents {
-            push_distinct(property::CONTENT_ID, text::clean(&incident.id.id));
-        }
-        for incident in &self.incidents {
-            push_distinct(
-                property::IODEF_INCIDENT_ID_NAME,
-                text::clean(&incident.id.name),
-            );
-        }
+        let ids = distinct(self.incidents.iter().map(|i| i.id.id.as_str()));
+        let names = distinct(self.incidents.iter().map(|i| i.id.name.as_str()));
+        let mut properties: Vec<RolieProperty> = ids
+            .into_iter()
+            .map(|id| RolieProperty::new(property::CONTENT_ID, id))
+            .chain(
+                names
+                    .into_iter()
+                    .map(|name| RolieProperty::new(property::IODEF_INCIDENT_ID_NAME, name)),
+            )
+            .collect();
         if let Some(at) = self.published() {
-            push_distinct(
+            properties.push(RolieProperty::new(
                 property::CONTENT_PUBLISHED_DATE,
                 rolie_model::timestamp::format(at),
-            );
+            ));
         }
         if let Some(at) = self.updated() {
-            push_distinct(
+            properties.push(RolieProperty::new(
                 property::CONTENT_UPDATED_DATE,
                 rolie_model::timestamp::format(at),
-            );
+            ));
         }
         if let Some(author) = self.author_name() {
-            push_distinct(property::CONTENT_AUTHOR_NAME, author);
+            properties.push(RolieProperty::new(property::CONTENT_AUTHOR_NAME, author));
         }
         properties
     }

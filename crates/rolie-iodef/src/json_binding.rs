@@ -14,28 +14,18 @@ mod sweep;
 mod value;
 
 use bytes::Bytes;
+use rolie_model::RestrictionPolicy;
 use rolie_model::xml::Position;
-use rolie_model::{Restriction, RestrictionPolicy};
 
 use crate::document::{Format, Incident, IncidentId, IodefDocument};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, STATUSES};
+use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, STATUSES};
 use crate::text::{clean, shown, trim};
 use crate::warnings::Warnings;
 use value::Json;
 
 const DIALECT: Dialect = Dialect::V2;
-
-/// Incident members holding a DATETIME.
-const TIME_MEMBERS: &[&str] = &[
-    "DetectTime",
-    "StartTime",
-    "EndTime",
-    "RecoveryTime",
-    "ReportTime",
-    "GenerationTime",
-];
 
 /// Reads and validates a JSON IODEF document.
 ///
@@ -190,22 +180,22 @@ impl Reader<'_> {
             path,
             &mut self.warnings,
         )?;
-        let (restriction_label, restriction) = match level {
-            Some(level) => (level.label, level.restriction),
-            None => ("private".to_owned(), Restriction::Private),
-        };
+        let Level {
+            label: restriction_label,
+            restriction,
+        } = level.unwrap_or_else(Level::incident_default);
         let id = self.incident_id(node, path)?;
-        let mut times = [None; TIME_MEMBERS.len()];
-        for (slot, name) in times.iter_mut().zip(TIME_MEMBERS) {
+        let (mut report_time, mut generation_time) = (None, None);
+        for name in rules::INCIDENT_TIMES {
             if let Some(value) = optional_str(node, name, path)? {
-                *slot = Some(rules::datetime(
-                    value,
-                    &path.child(name),
-                    &mut self.warnings,
-                )?);
+                let at = rules::datetime(value, &path.child(name), &mut self.warnings)?;
+                match *name {
+                    "ReportTime" => report_time = Some(at),
+                    "GenerationTime" => generation_time = Some(at),
+                    _ => {}
+                }
             }
         }
-        let generation_time = times[5];
         if generation_time.is_none() {
             return Err(IodefError::invalid(
                 path,
@@ -225,7 +215,7 @@ impl Reader<'_> {
             status,
             restriction_label,
             restriction,
-            report_time: times[4],
+            report_time,
             generation_time,
             descriptions,
             creator,
@@ -276,13 +266,9 @@ impl Reader<'_> {
     /// `Description`: an array of ML_STRING, each a string or `{value, lang}`; a lone
     /// string or object is accepted too, as drifted samples write it.
     fn descriptions(&mut self, incident: &Json, path: &Path) -> Result<Vec<String>, IodefError> {
-        let items: Vec<&Json> = match incident.get("Description") {
-            None => Vec::new(),
-            Some(Json::Array(items)) => items.iter().collect(),
-            Some(single) => vec![single],
-        };
+        let items = incident.get("Description").map_or(&[][..], Json::items);
         let mut out = Vec::new();
-        for (i, item) in items.into_iter().enumerate() {
+        for (i, item) in items.iter().enumerate() {
             let text = ml_string(item).ok_or_else(|| {
                 IodefError::invalid(
                     &path.indexed("Description", i + 1),
@@ -460,12 +446,10 @@ fn ml_string(node: &Json) -> Option<&str> {
 
 /// The first non-empty `ContactName` of a Contact object.
 fn contact_name(contact: &Json) -> Option<String> {
-    let names: Vec<&Json> = match contact.get("ContactName")? {
-        Json::Array(items) => items.iter().collect(),
-        single => vec![single],
-    };
-    names
-        .into_iter()
+    contact
+        .get("ContactName")?
+        .items()
+        .iter()
         .filter_map(ml_string)
         .map(clean)
         .find(|n| !n.is_empty())

@@ -106,6 +106,16 @@ pub(crate) const STATUSES: &[&str] = &[
     "ext-value",
 ];
 
+/// Incident children (JSON: members) holding a DATETIME, the same in both versions.
+pub(crate) const INCIDENT_TIMES: &[&str] = &[
+    "DetectTime",
+    "StartTime",
+    "EndTime",
+    "RecoveryTime",
+    "ReportTime",
+    "GenerationTime",
+];
+
 /// Contact `type` values, the same in both versions.
 pub(crate) const CONTACT_TYPES: &[&str] = &["person", "organization", "ext-value"];
 
@@ -210,10 +220,21 @@ pub(crate) struct Level {
     pub(crate) restriction: Restriction,
 }
 
+impl Level {
+    /// An Incident's level when it has no `restriction`: the XSD default, `private`
+    /// (RFC 7970 §3.2, IODEF-RES-1).
+    pub(crate) fn incident_default() -> Self {
+        Level {
+            label: "private".to_owned(),
+            restriction: Restriction::Private,
+        }
+    }
+}
+
 /// Checks and resolves `restriction`/`ext-restriction` on one element (IODEF-RES-1).
 ///
-/// `None` when the element has no `restriction`; only Incident has a default (`private`),
-/// which the caller supplies.
+/// `None` when the element has no `restriction`; only Incident has a default
+/// ([`Level::incident_default`]).
 ///
 /// # Errors
 /// [`IodefError::Invalid`] for a value outside the version's enumeration.
@@ -226,13 +247,13 @@ pub(crate) fn restriction(
     warnings: &mut Warnings,
 ) -> Result<Option<Level>, IodefError> {
     let rule = dialect.rule("3.2", "3.3.1");
-    let Some(label) = attribute.check(dialect.restrictions(), ext_policy, path, &rule, warnings)?
-    else {
+    let checked = attribute.check(dialect.restrictions(), ext_policy, path, &rule, warnings)?;
+    // `check` has a label only for a written value.
+    let (Some(label), Some(written)) = (checked, attribute.value) else {
         return Ok(None);
     };
-    let written = attribute.value.map(trim).unwrap_or("private");
     let restriction = policy
-        .resolve(written, attribute.ext.map(trim))
+        .resolve(trim(written), attribute.ext.map(trim))
         .map_err(|e| IodefError::invalid(path, &rule, e.to_string()))?;
     Ok(Some(Level { label, restriction }))
 }

@@ -8,15 +8,15 @@
 //! bounded by that depth limit.
 
 use bytes::Bytes;
+use rolie_model::RestrictionPolicy;
 use rolie_model::vocabulary::ns;
 use rolie_model::xml::Limits;
-use rolie_model::{Restriction, RestrictionPolicy};
 use roxmltree::Node;
 
 use crate::document::{Format, Incident, IncidentId, IodefDocument};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, STATUSES};
+use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, STATUSES};
 use crate::text::{clean, shown, trim};
 use crate::warnings::Warnings;
 
@@ -78,15 +78,13 @@ const V1_INCIDENT: &[Slot] = &[
     slot("AdditionalData", false, true),
 ];
 
-/// Incident children holding a DATETIME.
-const TIME_ELEMENTS: &[&str] = &[
-    "DetectTime",
-    "StartTime",
-    "EndTime",
-    "RecoveryTime",
-    "ReportTime",
-    "GenerationTime",
-];
+/// The Incident children of `dialect`, in schema order.
+fn incident_slots(dialect: Dialect) -> &'static [Slot] {
+    match dialect {
+        Dialect::V1 => V1_INCIDENT,
+        Dialect::V2 => V2_INCIDENT,
+    }
+}
 
 /// What every check needs to know about the document being read.
 struct Reader<'p> {
@@ -161,7 +159,7 @@ fn dialect_of(root: Node<'_, '_>) -> Result<(Format, Dialect, &'static str), Iod
 
 impl Reader<'_> {
     fn is(&self, node: Node<'_, '_>, local: &str) -> bool {
-        node.tag_name().namespace() == Some(self.namespace) && node.tag_name().name() == local
+        is_named(node, self.namespace, local)
     }
 
     /// An element name as shown in messages: local for our namespace, expanded otherwise.
@@ -317,11 +315,10 @@ impl Reader<'_> {
             path,
             &mut self.warnings,
         )?;
-        let (restriction_label, restriction) = match level {
-            Some(level) => (level.label, level.restriction),
-            // RFC 7970 §3.2: the XSD default is private (IODEF-RES-1).
-            None => ("private".to_owned(), Restriction::Private),
-        };
+        let Level {
+            label: restriction_label,
+            restriction,
+        } = level.unwrap_or_else(Level::incident_default);
         let mut incident = Incident {
             id: IncidentId {
                 name: String::new(),
@@ -352,16 +349,14 @@ impl Reader<'_> {
         incident: &mut Incident,
     ) -> Result<(), IodefError> {
         let rule = self.dialect.rule("3.2", "3.2");
-        let slots = match self.dialect {
-            Dialect::V1 => V1_INCIDENT,
-            Dialect::V2 => V2_INCIDENT,
-        };
+        let slots = incident_slots(self.dialect);
         let mut counts = vec![0usize; slots.len()];
         let mut last = 0usize;
         for child in node.children().filter(Node::is_element) {
             let local = child.tag_name().name();
             let position = slots.iter().position(|s| s.name == local);
-            let (Some(position), true) = (position, self.is(child, local)) else {
+            let ours = child.tag_name().namespace() == Some(self.namespace);
+            let (Some(position), true) = (position, ours) else {
                 return Err(IodefError::invalid(
                     &path.child(local),
                     &rule,
@@ -436,7 +431,7 @@ impl Reader<'_> {
                     .count();
             }
             "History" => self.history(child, path)?,
-            time if TIME_ELEMENTS.contains(&time) => {
+            time if rules::INCIDENT_TIMES.contains(&time) => {
                 let at = rules::datetime(&text_of(child), path, &mut self.warnings)?;
                 match time {
                     "ReportTime" => incident.report_time = Some(at),
@@ -553,16 +548,15 @@ impl Reader<'_> {
 
     /// HistoryItem/DateTime values are DATETIMEs too (IODEF-DT-3).
     fn history(&mut self, node: Node<'_, '_>, path: &Path) -> Result<(), IodefError> {
-        let items: Vec<_> = node
+        let namespace = self.namespace;
+        let items = node
             .children()
-            .filter(|c| self.is(*c, "HistoryItem"))
-            .collect();
-        for (i, item) in items.into_iter().enumerate() {
+            .filter(|c| is_named(*c, namespace, "HistoryItem"));
+        for (i, item) in items.enumerate() {
             let item_path = path.indexed("HistoryItem", i + 1);
-            let dates: Vec<_> = item
+            let dates = item
                 .children()
-                .filter(|c| self.is(*c, "DateTime"))
-                .collect();
+                .filter(|c| is_named(*c, namespace, "DateTime"));
             for date in dates {
                 rules::datetime(
                     &text_of(date),
@@ -573,6 +567,11 @@ impl Reader<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `node` is the element `local` of `namespace`.
+fn is_named(node: Node<'_, '_>, namespace: &str, local: &str) -> bool {
+    node.tag_name().namespace() == Some(namespace) && node.tag_name().name() == local
 }
 
 /// All character data directly inside `node` (text split by comments included).

@@ -36,6 +36,15 @@ impl Json {
         }
     }
 
+    /// The items of an array, or this value alone: repeatable members may be written
+    /// without the array.
+    pub(crate) fn items(&self) -> &[Json] {
+        match self {
+            Json::Array(items) => items,
+            single => std::slice::from_ref(single),
+        }
+    }
+
     /// The string, if this is one.
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {

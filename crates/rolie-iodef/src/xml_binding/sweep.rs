@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use rolie_model::Restriction;
 use roxmltree::Node;
 
-use super::{Reader, V1_INCIDENT, V2_INCIDENT};
+use super::{Reader, incident_slots};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, Dialect, ExtPolicy, Extensible};
+use crate::rules::{self, ExtPolicy, Extensible};
 use crate::text::trim;
 
 impl Reader<'_> {
@@ -106,10 +106,7 @@ impl Reader<'_> {
     /// elements always carry an index, as their repeatability is not tracked here (JSON
     /// paths agree: arrays are indexed).
     fn path_of(&self, incident_path: &Path, steps: &[(Node<'_, '_>, usize)]) -> Path {
-        let slots = match self.dialect {
-            Dialect::V1 => V1_INCIDENT,
-            Dialect::V2 => V2_INCIDENT,
-        };
+        let slots = incident_slots(self.dialect);
         let mut path = incident_path.clone();
         for (depth, (node, index)) in steps.iter().enumerate() {
             let name = node.tag_name().name();
