@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use rand::Rng;
 use rolie_model::xml::Limits;
-use rolie_testkit::{Backend, TestDb, postgres_url};
 
-use crate::support::{SECRET, Server, free_port, token};
+use crate::support::{SECRET, Server, free_port, post_incident, postgres_db, token};
 
 /// Rounds of kill-and-restart (more with `ROLIE_CRASH_ROUNDS`).
 fn rounds() -> usize {
@@ -50,11 +49,7 @@ async fn crash_rounds(dir: &Path, database_url: Option<String>) {
                             &format!("crash test {id}"),
                         );
                         attempted.lock().expect("lock").insert(id.clone());
-                        let sent = http
-                            .post(format!("{base}/rolie/feeds/incidents"))
-                            .bearer_auth(&admin)
-                            .header("content-type", "application/xml")
-                            .body(document.clone())
+                        let sent = post_incident(&http, &base, &admin, document.clone())
                             .send()
                             .await;
                         match sent {
@@ -164,11 +159,9 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill_on_postgres() {
-    if postgres_url().is_none() {
-        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL to run the crash test on PostgreSQL");
+    let Some(db) = postgres_db("the crash test on PostgreSQL").await else {
         return;
-    }
-    let db = TestDb::create(Backend::Postgres).await;
+    };
     let dir = tempfile::tempdir().expect("temporary directory");
     crash_rounds(dir.path(), Some(db.url.clone())).await;
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{SECRET, Server, free_port, token};
+use crate::support::{SECRET, Server, free_port, post_incident, token};
 
 #[tokio::test]
 async fn sigterm_finishes_requests_in_flight_then_exits() {
@@ -20,15 +20,16 @@ async fn sigterm_finishes_requests_in_flight_then_exits() {
     let (head, tail) = (head.to_owned(), tail.to_owned());
     let (gate, opened) = tokio::sync::oneshot::channel::<()>();
     let body = paused_body(head, tail, opened);
-    let url = format!("{}/rolie/feeds/incidents", server.base_url);
+    let base = server.base_url.clone();
     let upload = tokio::spawn(async move {
-        reqwest::Client::new()
-            .post(url)
-            .bearer_auth(token("admin", "rolie:write"))
-            .header("content-type", "application/xml")
-            .body(body)
-            .send()
-            .await
+        post_incident(
+            &reqwest::Client::new(),
+            &base,
+            &token("admin", "rolie:write"),
+            body,
+        )
+        .send()
+        .await
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     server.terminate();

@@ -11,7 +11,7 @@ use rand::Rng;
 use rolie_model::xml::Limits;
 use rolie_testkit::{Backend, TestDb, postgres_url};
 
-use crate::support::{SECRET, Server, free_port, token};
+use crate::support::{SECRET, Server, free_port, post_incident, token};
 
 #[derive(Default)]
 struct Stats {
@@ -95,15 +95,9 @@ async fn soak_readers_pollers_and_writers_see_no_5xx_and_flat_memory() {
                 n += 1;
                 let id = format!("SOAK-{writer}-{n}");
                 let started = Instant::now();
-                let response = http
-                    .post(format!("{base}/rolie/feeds/incidents"))
-                    .bearer_auth(&admin)
-                    .header("content-type", "application/xml")
-                    .body(rolie_testkit::fixtures::incident(
-                        &id,
-                        "green",
-                        &format!("soak entry {id}"),
-                    ))
+                let document =
+                    rolie_testkit::fixtures::incident(&id, "green", &format!("soak entry {id}"));
+                let response = post_incident(&http, &base, &admin, document)
                     .send()
                     .await
                     .expect("POST");

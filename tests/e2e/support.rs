@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rolie_authz::authenticate::{TokenIssuer, TokenRequest};
 use rolie_model::Restriction;
+use rolie_testkit::{Backend, TestDb, postgres_url};
 
 /// The HS256 secret the end-to-end servers are started with (so tests mint tokens).
 pub const SECRET: &str = "e2e-secret-0123456789abcdef0123456789abcdef";
@@ -176,6 +177,29 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A fresh PostgreSQL database for `test`, or `None`, after saying it is skipped, when
+/// `ROLIE_TEST_DATABASE_URL` is not set.
+pub async fn postgres_db(test: &str) -> Option<TestDb> {
+    if postgres_url().is_none() {
+        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL to run {test}");
+        return None;
+    }
+    Some(TestDb::create(Backend::Postgres).await)
+}
+
+/// A POST of an IODEF XML `document` to the `incidents` collection of the server at `base`.
+pub fn post_incident(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    document: impl Into<reqwest::Body>,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/rolie/feeds/incidents"))
+        .bearer_auth(token)
+        .header("content-type", "application/xml")
+        .body(document)
 }
 
 /// A bearer token signed with [`SECRET`].

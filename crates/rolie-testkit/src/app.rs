@@ -13,7 +13,7 @@ use rolie_authz::{Authenticator, AuthenticatorChain, Gate, PolicyAuthorizer, Pol
 use rolie_model::Restriction;
 use rolie_model::vocabulary::{information_type, media_type};
 use rolie_server::{AppState, ServeOptions, ServerConfig, TlsMaterial};
-use rolie_store::{CollectionName, CollectionSpec, Store};
+use rolie_store::{CollectionName, CollectionSpec, Freshness, Store};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -275,6 +275,21 @@ impl Response {
             .collect()
     }
 
+    /// The `Location` header; panics when it is missing.
+    #[track_caller]
+    pub fn location(&self) -> String {
+        self.header("location")
+            .unwrap_or_else(|| panic!("no Location header; body: {}", self.text()))
+            .to_owned()
+    }
+
+    /// Whether a `WWW-Authenticate` challenge offers `scheme`.
+    pub fn challenges(&self, scheme: &str) -> bool {
+        self.header_all("www-authenticate")
+            .iter()
+            .any(|c| c.starts_with(scheme))
+    }
+
     /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -434,6 +449,43 @@ impl TestApp {
         .await
     }
 
+    /// PUT `body` of `content_type`.
+    pub async fn put(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        token: Option<&str>,
+    ) -> Response {
+        self.send(
+            self.request(Method::PUT, path, token)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
+    }
+
+    /// DELETE with an optional bearer token.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(self.request(Method::DELETE, path, token)).await
+    }
+
+    /// A JSON body with `method` (the administration API).
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> Response {
+        self.send(
+            self.request(method, path, token)
+                .header("content-type", media_type::JSON)
+                .body(body.to_string()),
+        )
+        .await
+    }
+
     /// POST an IODEF XML document to a collection as the administrator.
     pub async fn publish(&self, collection: &str, iodef: &str) -> Response {
         let token = self.admin_token();
@@ -446,22 +498,22 @@ impl TestApp {
         .await
     }
 
-    /// Number of entries in a collection (all levels, drafts included), from the store.
-    pub async fn entry_count(&self, collection: &str) -> i64 {
+    /// A collection's change counters, from the store: they move on every stored write.
+    pub async fn freshness(&self, collection: &str) -> Freshness {
         self.store
             .freshness(&CollectionName::parse(collection).expect("valid name"))
             .await
             .expect("freshness")
-            .entry_count
     }
 
-    /// The change sequence of a collection: moves on every stored write.
+    /// Number of entries in a collection (all levels, drafts included), from the store.
+    pub async fn entry_count(&self, collection: &str) -> i64 {
+        self.freshness(collection).await.entry_count
+    }
+
+    /// The change sequence of a collection.
     pub async fn change_seq(&self, collection: &str) -> i64 {
-        self.store
-            .freshness(&CollectionName::parse(collection).expect("valid name"))
-            .await
-            .expect("freshness")
-            .change_seq
+        self.freshness(collection).await.change_seq
     }
 
     /// Stops the server, letting in-flight requests finish.

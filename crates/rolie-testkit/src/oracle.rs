@@ -74,3 +74,14 @@ pub fn service_document(xml: &[u8]) -> ServiceDocument {
     read_service_document(xml, &Limits::default())
         .unwrap_or_else(|e| panic!("our reader refused the service document: {e}"))
 }
+
+/// The collection names a service document lists (the last segment of each href).
+#[track_caller]
+pub fn collection_names(xml: &[u8]) -> Vec<String> {
+    service_document(xml)
+        .workspaces
+        .iter()
+        .flat_map(|w| w.collections.iter())
+        .map(|c| c.href.rsplit('/').next().unwrap_or_default().to_owned())
+        .collect()
+}

@@ -27,31 +27,11 @@ fn collection(name: &str, title: &str, information_type: &str) -> Value {
     })
 }
 
-async fn send_json(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: &Value,
-    token: Option<&str>,
-) -> Response {
-    app.send(
-        app.request(method, path, token)
-            .header("content-type", media_type::JSON)
-            .body(body.to_string()),
-    )
-    .await
-}
-
 /// The collection names in the service document `token` sees.
 async fn service_document_names(app: &TestApp, token: &str) -> Vec<String> {
     let response = app.get("/rolie/servicedocument", Some(token)).await;
     response.assert_status(200);
-    oracle::service_document(&response.body)
-        .workspaces
-        .iter()
-        .flat_map(|w| w.collections.iter())
-        .map(|c| c.href.rsplit('/').next().unwrap_or_default().to_owned())
-        .collect()
+    oracle::collection_names(&response.body)
 }
 
 /// R-8322-5.4-d, R-PROF-AUTHZ-b: every `/admin` route is 403 for readers and writers and 401
@@ -60,14 +40,14 @@ async fn service_document_names(app: &TestApp, token: &str) -> Vec<String> {
 async fn only_administrators_reach_the_admin_routes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token();
-    let issued = send_json(
-        &app,
-        Method::POST,
-        "/admin/feed-tokens",
-        &json!({"subject": "analyst", "clearance": "green"}),
-        Some(&admin),
-    )
-    .await;
+    let issued = app
+        .send_json(
+            Method::POST,
+            "/admin/feed-tokens",
+            &json!({"subject": "analyst", "clearance": "green"}),
+            Some(&admin),
+        )
+        .await;
     issued.assert_status(201);
     let token_id = issued.json()["id"].as_str().expect("id").to_owned();
     let renamed = collection("incidents", "Taken over", "incident");
@@ -107,7 +87,7 @@ async fn only_administrators_reach_the_admin_routes(backend: Backend) {
     ] {
         for (method, path, body) in &routes {
             let response = match body {
-                Some(body) => send_json(&app, method.clone(), path, body, token).await,
+                Some(body) => app.send_json(method.clone(), path, body, token).await,
                 None => app.send(app.request(method.clone(), path, token)).await,
             };
             assert_eq!(
@@ -118,10 +98,7 @@ async fn only_administrators_reach_the_admin_routes(backend: Backend) {
             );
             if status == 401 {
                 assert!(
-                    response
-                        .header_all("www-authenticate")
-                        .iter()
-                        .any(|c| c.starts_with("Bearer")),
+                    response.challenges("Bearer"),
                     "{who}: {method} {path}: a Bearer challenge"
                 );
             } else {
@@ -156,16 +133,16 @@ async fn a_new_collection_is_served_at_once(backend: Backend) {
             .contains(&"phishing".to_owned())
     );
     let definition = collection("phishing", "Phishing reports", "incident");
-    let created = send_json(
-        &app,
-        Method::POST,
-        "/admin/collections",
-        &definition,
-        Some(&admin),
-    )
-    .await;
+    let created = app
+        .send_json(
+            Method::POST,
+            "/admin/collections",
+            &definition,
+            Some(&admin),
+        )
+        .await;
     created.assert_status(201);
-    let location = created.header("location").expect("Location").to_owned();
+    let location = created.location();
     assert_eq!(
         location,
         format!("{}/admin/collections/phishing", app.base_url)
@@ -203,8 +180,7 @@ async fn a_new_collection_is_served_at_once(backend: Backend) {
     feed.assert_status(200);
     assert_eq!(oracle::feed(&feed.body).entries.len(), 1);
 
-    send_json(
-        &app,
+    app.send_json(
         Method::POST,
         "/admin/collections",
         &collection("phishing", "Again", "incident"),
@@ -213,8 +189,7 @@ async fn a_new_collection_is_served_at_once(backend: Backend) {
     .await
     .assert_problem(409, "phishing");
     // An invalid name fails while the JSON body is read: 400.
-    send_json(
-        &app,
+    app.send_json(
         Method::POST,
         "/admin/collections",
         &collection("Not Valid!", "Bad name", "incident"),
@@ -223,8 +198,7 @@ async fn a_new_collection_is_served_at_once(backend: Backend) {
     .await
     .assert_problem(400, "collection name");
     // A well-formed definition with unusable values: 422.
-    send_json(
-        &app,
+    app.send_json(
         Method::POST,
         "/admin/collections",
         &collection("untitled", " ", "incident"),
@@ -251,8 +225,7 @@ async fn a_new_collection_is_served_at_once(backend: Backend) {
 async fn collections_change_only_when_it_is_safe(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token();
-    send_json(
-        &app,
+    app.send_json(
         Method::POST,
         "/admin/collections",
         &collection("reports", "Reports", "incident"),
@@ -264,16 +237,16 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
         .publish("reports", &fixtures::incident("R-1", "green", "a report"))
         .await;
     created.assert_status(201);
-    let entry = created.header("location").expect("Location").to_owned();
+    let entry = created.location();
 
-    let retitled = send_json(
-        &app,
-        Method::PUT,
-        "/admin/collections/reports",
-        &collection("reports", "Incident reports", "incident"),
-        Some(&admin),
-    )
-    .await;
+    let retitled = app
+        .send_json(
+            Method::PUT,
+            "/admin/collections/reports",
+            &collection("reports", "Incident reports", "incident"),
+            Some(&admin),
+        )
+        .await;
     retitled.assert_status(200);
     assert_eq!(retitled.json()["title"], "Incident reports");
     let feed = app.get("/rolie/feeds/reports", Some(&admin)).await;
@@ -282,8 +255,7 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
         "Incident reports"
     );
 
-    send_json(
-        &app,
+    app.send_json(
         Method::PUT,
         "/admin/collections/reports",
         &collection("reports", "Incident reports", "indicator"),
@@ -291,8 +263,7 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
     )
     .await
     .assert_problem(409, "cannot become indicator");
-    send_json(
-        &app,
+    app.send_json(
         Method::PUT,
         "/admin/collections/reports",
         &collection("other", "Incident reports", "incident"),
@@ -300,7 +271,7 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
     )
     .await
     .assert_problem(422, "the body names collection other");
-    app.send(app.request(Method::DELETE, "/admin/collections/reports", Some(&admin)))
+    app.delete("/admin/collections/reports", Some(&admin))
         .await
         .assert_problem(409, "still holds 1 entries");
     app.get("/rolie/feeds/reports", Some(&admin))
@@ -308,11 +279,8 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
         .assert_status(200);
 
     // Emptied by deleting its entry, it may change type and be deleted.
-    app.send(app.request(Method::DELETE, &entry, Some(&admin)))
-        .await
-        .assert_status(204);
-    send_json(
-        &app,
+    app.delete(&entry, Some(&admin)).await.assert_status(204);
+    app.send_json(
         Method::PUT,
         "/admin/collections/reports",
         &collection("reports", "Incident reports", "indicator"),
@@ -320,7 +288,7 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
     )
     .await
     .assert_status(200);
-    app.send(app.request(Method::DELETE, "/admin/collections/reports", Some(&admin)))
+    app.delete("/admin/collections/reports", Some(&admin))
         .await
         .assert_status(204);
     app.get("/admin/collections/reports", Some(&admin))
@@ -334,13 +302,12 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
             .await
             .contains(&"reports".to_owned())
     );
-    app.send(app.request(Method::DELETE, "/admin/collections/reports", Some(&admin)))
+    app.delete("/admin/collections/reports", Some(&admin))
         .await
         .assert_status(404);
 
     // An empty collection straight away.
-    send_json(
-        &app,
+    app.send_json(
         Method::POST,
         "/admin/collections",
         &collection("scratch", "Scratch", "incident"),
@@ -348,7 +315,7 @@ async fn collections_change_only_when_it_is_safe(backend: Backend) {
     )
     .await
     .assert_status(201);
-    app.send(app.request(Method::DELETE, "/admin/collections/scratch", Some(&admin)))
+    app.delete("/admin/collections/scratch", Some(&admin))
         .await
         .assert_status(204);
     app.get("/admin/collections/scratch", Some(&admin))

@@ -21,10 +21,7 @@ async fn create(app: &TestApp, id: &str) -> (String, Response) {
         .publish("incidents", &fixtures::incident(id, "green", "entry test"))
         .await;
     response.assert_status(201);
-    (
-        response.header("location").expect("location").to_owned(),
-        response,
-    )
+    (response.location(), response)
 }
 
 async fn put_entry(
@@ -179,7 +176,7 @@ async fn if_match_can_be_required(backend: Backend) {
     put_entry(&app, &location, created.body.clone(), None)
         .await
         .assert_problem(428, "If-Match");
-    app.send(app.request(Method::DELETE, &location, Some(&app.admin_token())))
+    app.delete(&location, Some(&app.admin_token()))
         .await
         .assert_status(428);
     let any = put_entry(&app, &location, created.body.clone(), Some("*")).await;
@@ -210,14 +207,10 @@ async fn delete_removes_the_entry_and_its_media_resource(backend: Backend) {
         .href
         .clone();
     let token = app.admin_token();
-    app.send(app.request(Method::DELETE, &location, Some(&token)))
-        .await
-        .assert_status(204);
+    app.delete(&location, Some(&token)).await.assert_status(204);
     app.get(&location, Some(&token)).await.assert_status(404);
     app.get(&src, Some(&token)).await.assert_status(404);
-    app.send(app.request(Method::DELETE, &location, Some(&token)))
-        .await
-        .assert_status(404);
+    app.delete(&location, Some(&token)).await.assert_status(404);
     let feed = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
     assert!(feed.entries.is_empty());
 }
@@ -276,13 +269,7 @@ async fn put_of_the_media_resource_replaces_the_document_and_advances_edited(bac
         )
         .await;
     stale.assert_status(412);
-    let wrong = app
-        .send(
-            app.request(Method::PUT, &src, Some(&token))
-                .header("content-type", "text/plain")
-                .body("x"),
-        )
-        .await;
+    let wrong = app.put(&src, "text/plain", "x", Some(&token)).await;
     wrong.assert_status(415);
 }
 
@@ -292,7 +279,7 @@ async fn hidden_and_unknown_entries_are_404(backend: Backend) {
     let created = app
         .publish("incidents", &fixtures::incident("RED-1", "red", "secret"))
         .await;
-    let location = created.header("location").expect("location").to_owned();
+    let location = created.location();
     let src = oracle::entry(&created.body)
         .link(rel::EDIT_MEDIA)
         .expect("edit-media")

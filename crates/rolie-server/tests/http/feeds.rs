@@ -95,21 +95,20 @@ async fn feed_updated_is_the_last_change_and_moves_on_every_write(backend: Backe
     created.assert_status(201);
     let u1 = feed(&app, "/rolie/feeds/incidents", &token).await.updated;
     assert!(u1 > u0);
-    let location = created.header("location").expect("location").to_owned();
+    let location = created.location();
     let entry = app.get(&location, Some(&token)).await;
     let put = app
-        .send(
-            app.request(Method::PUT, &location, Some(&token))
-                .header("content-type", "application/atom+xml;type=entry")
-                .body(entry.body.clone()),
+        .put(
+            &location,
+            "application/atom+xml;type=entry",
+            entry.body.clone(),
+            Some(&token),
         )
         .await;
     put.assert_status(200);
     let u2 = feed(&app, "/rolie/feeds/incidents", &token).await.updated;
     assert!(u2 > u1, "PUT moves the feed");
-    app.send(app.request(Method::DELETE, &location, Some(&token)))
-        .await
-        .assert_status(204);
+    app.delete(&location, Some(&token)).await.assert_status(204);
     let f = feed(&app, "/rolie/feeds/incidents", &token).await;
     assert!(f.updated > u2, "DELETE moves the feed");
     assert!(f.entries.is_empty());
@@ -267,7 +266,7 @@ async fn a_matching_etag_gets_304_without_a_body(backend: Backend) {
     let created = app
         .publish("incidents", &fixtures::incident("C-1", "green", "cond"))
         .await;
-    let entry = created.header("location").expect("location").to_owned();
+    let entry = created.location();
     let content = oracle::entry(&created.body)
         .link(rel::EDIT_MEDIA)
         .expect("edit-media")
@@ -334,7 +333,7 @@ async fn head_answers_with_the_headers_of_get(backend: Backend) {
     let created = app
         .publish("incidents", &fixtures::incident("H-1", "green", "head"))
         .await;
-    let entry = created.header("location").expect("location").to_owned();
+    let entry = created.location();
     let content = oracle::entry(&created.body)
         .link(rel::EDIT_MEDIA)
         .expect("edit-media")

@@ -336,7 +336,7 @@ async fn sixteen_concurrent_writers_lose_no_update(backend: Backend) {
             &fixtures::incident("RMW-1", "green", "contended"),
         )
         .await;
-    let location = created.header("location").expect("location").to_owned();
+    let location = created.location();
     let writers: Vec<_> = (0..16)
         .map(|i| {
             let (client, location, token) =
