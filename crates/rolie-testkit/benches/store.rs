@@ -512,7 +512,25 @@ enum Bulk {
     Postgres(PgConnection),
 }
 
+/// `$body` with `$conn` bound to the connection of either backend: where the statements are
+/// the same, only the connection types differ.
+macro_rules! on_connection {
+    ($bulk:expr, $conn:ident => $body:expr) => {
+        match $bulk {
+            Bulk::Sqlite($conn) => $body,
+            Bulk::Postgres($conn) => $body,
+        }
+    };
+}
+
 impl Bulk {
+    fn label(&self) -> &'static str {
+        match self {
+            Bulk::Sqlite(_) => "SQLite",
+            Bulk::Postgres(_) => "PostgreSQL",
+        }
+    }
+
     async fn connect(db: &TestDb) -> Self {
         match db.backend {
             Backend::Sqlite => {
@@ -552,32 +570,22 @@ impl Bulk {
         const HIDE: &str = "update entries set restriction = 3 where collection = $1 and edited >= \
             (select edited from entries where collection = $1 order by edited desc, id desc limit 1 offset $2)";
         let offset = i64::try_from(n.saturating_sub(1)).expect("offset fits i64");
-        match self {
-            Bulk::Sqlite(conn) => {
-                sqlx::query(HIDE)
-                    .bind(PAGED)
-                    .bind(offset)
-                    .execute(&mut *conn)
-                    .await
-                    .expect("hide on SQLite");
-                sqlx::query("analyze")
-                    .execute(&mut *conn)
-                    .await
-                    .expect("analyze");
-            }
-            Bulk::Postgres(conn) => {
-                sqlx::query(HIDE)
-                    .bind(PAGED)
-                    .bind(offset)
-                    .execute(&mut *conn)
-                    .await
-                    .expect("hide on PostgreSQL");
-                sqlx::query("analyze entries")
-                    .execute(&mut *conn)
-                    .await
-                    .expect("analyze");
-            }
-        }
+        let (db, analyze) = match self {
+            Bulk::Sqlite(_) => ("SQLite", "analyze"),
+            Bulk::Postgres(_) => ("PostgreSQL", "analyze entries"),
+        };
+        on_connection!(self, conn => {
+            sqlx::query(HIDE)
+                .bind(PAGED)
+                .bind(offset)
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("hide on {db}: {e:?}"));
+            sqlx::query(analyze)
+                .execute(&mut *conn)
+                .await
+                .expect("analyze");
+        })
     }
 
     async fn server_version(&mut self) -> String {
@@ -604,66 +612,36 @@ impl Bulk {
             "create temp table bench_categories (restriction smallint, scheme text, term text)";
         const VARIANT: &str = "insert into bench_variants values ($1, $2, $3, $4, $5, $6)";
         const CATEGORY: &str = "insert into bench_categories values ($1, $2, $3)";
-        match self {
-            Bulk::Sqlite(conn) => {
-                for sql in [VARIANTS, CATEGORIES] {
-                    sqlx::query(sql)
-                        .execute(&mut *conn)
-                        .await
-                        .expect("create a SQLite bulk-load table");
-                }
-                for v in variants {
-                    sqlx::query(VARIANT)
-                        .bind(v.parity)
-                        .bind(&v.title)
-                        .bind(&v.summary)
-                        .bind(&v.data)
-                        .bind(&v.sentinel)
+        let db = self.label();
+        on_connection!(self, conn => {
+            for sql in [VARIANTS, CATEGORIES] {
+                sqlx::query(sql)
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("create a {db} bulk-load table: {e:?}"));
+            }
+            for v in variants {
+                sqlx::query(VARIANT)
+                    .bind(v.parity)
+                    .bind(&v.title)
+                    .bind(&v.summary)
+                    .bind(&v.data)
+                    .bind(&v.sentinel)
+                    .bind(v.level)
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("store a {db} row shape: {e:?}"));
+                for (scheme, term) in &v.categories {
+                    sqlx::query(CATEGORY)
                         .bind(v.level)
+                        .bind(scheme.as_deref())
+                        .bind(term)
                         .execute(&mut *conn)
                         .await
-                        .expect("store a SQLite row shape");
-                    for (scheme, term) in &v.categories {
-                        sqlx::query(CATEGORY)
-                            .bind(v.level)
-                            .bind(scheme.as_deref())
-                            .bind(term)
-                            .execute(&mut *conn)
-                            .await
-                            .expect("store a SQLite row category");
-                    }
+                        .unwrap_or_else(|e| panic!("store a {db} row category: {e:?}"));
                 }
             }
-            Bulk::Postgres(conn) => {
-                for sql in [VARIANTS, CATEGORIES] {
-                    sqlx::query(sql)
-                        .execute(&mut *conn)
-                        .await
-                        .expect("create a PostgreSQL bulk-load table");
-                }
-                for v in variants {
-                    sqlx::query(VARIANT)
-                        .bind(v.parity)
-                        .bind(&v.title)
-                        .bind(&v.summary)
-                        .bind(&v.data)
-                        .bind(&v.sentinel)
-                        .bind(v.level)
-                        .execute(&mut *conn)
-                        .await
-                        .expect("store a PostgreSQL row shape");
-                    for (scheme, term) in &v.categories {
-                        sqlx::query(CATEGORY)
-                            .bind(v.level)
-                            .bind(scheme.as_deref())
-                            .bind(term)
-                            .execute(&mut *conn)
-                            .await
-                            .expect("store a PostgreSQL row category");
-                    }
-                }
-            }
-        }
+        })
     }
 
     /// Rows `first..=last` with their categories and changes, in one transaction.
@@ -673,92 +651,61 @@ impl Bulk {
             i64::try_from(last).expect("row number fits i64"),
         );
         let (low, high) = (layout.edited(first), layout.edited(last));
-        match self {
-            Bulk::Sqlite(conn) => {
-                let mut tx = conn.begin().await.expect("begin a SQLite load batch");
-                sqlx::query(SQLITE_ENTRIES)
-                    .bind(first_n)
-                    .bind(last_n)
-                    .bind(layout.base)
-                    .bind(STEP_MICROS)
-                    .bind(PAGED)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert SQLite entries");
-                sqlx::query(CATEGORIES)
-                    .bind(PAGED)
-                    .bind(low)
-                    .bind(high)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert SQLite categories");
-                sqlx::query(CHANGES)
-                    .bind(PAGED)
-                    .bind(low)
-                    .bind(high)
-                    .bind(layout.base)
-                    .bind(STEP_MICROS)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert SQLite changes");
-                tx.commit().await.expect("commit a SQLite load batch");
-            }
-            Bulk::Postgres(conn) => {
-                let mut tx = conn.begin().await.expect("begin a PostgreSQL load batch");
-                sqlx::query(PG_ENTRIES)
-                    .bind(first_n)
-                    .bind(last_n)
-                    .bind(layout.base)
-                    .bind(STEP_MICROS)
-                    .bind(PAGED)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert PostgreSQL entries");
-                sqlx::query(CATEGORIES)
-                    .bind(PAGED)
-                    .bind(low)
-                    .bind(high)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert PostgreSQL categories");
-                sqlx::query(CHANGES)
-                    .bind(PAGED)
-                    .bind(low)
-                    .bind(high)
-                    .bind(layout.base)
-                    .bind(STEP_MICROS)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("bulk-insert PostgreSQL changes");
-                tx.commit().await.expect("commit a PostgreSQL load batch");
-            }
-        }
+        let db = self.label();
+        let entries = match self {
+            Bulk::Sqlite(_) => SQLITE_ENTRIES,
+            Bulk::Postgres(_) => PG_ENTRIES,
+        };
+        on_connection!(self, conn => {
+            let mut tx = conn
+                .begin()
+                .await
+                .unwrap_or_else(|e| panic!("begin a {db} load batch: {e:?}"));
+            sqlx::query(entries)
+                .bind(first_n)
+                .bind(last_n)
+                .bind(layout.base)
+                .bind(STEP_MICROS)
+                .bind(PAGED)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("bulk-insert {db} entries: {e:?}"));
+            sqlx::query(CATEGORIES)
+                .bind(PAGED)
+                .bind(low)
+                .bind(high)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("bulk-insert {db} categories: {e:?}"));
+            sqlx::query(CHANGES)
+                .bind(PAGED)
+                .bind(low)
+                .bind(high)
+                .bind(layout.base)
+                .bind(STEP_MICROS)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("bulk-insert {db} changes: {e:?}"));
+            tx.commit()
+                .await
+                .unwrap_or_else(|e| panic!("commit a {db} load batch: {e:?}"));
+        })
     }
 
     /// Sets the collection's counters as N creates through the API would have.
     async fn set_counters(&mut self, layout: &Layout) {
         let count = i64::try_from(layout.entries).expect("entry count fits i64");
         let newest = layout.edited(layout.entries);
-        match self {
-            Bulk::Sqlite(conn) => {
-                sqlx::query(COUNTERS)
-                    .bind(PAGED)
-                    .bind(count)
-                    .bind(newest)
-                    .execute(conn)
-                    .await
-                    .expect("set the SQLite collection counters");
-            }
-            Bulk::Postgres(conn) => {
-                sqlx::query(COUNTERS)
-                    .bind(PAGED)
-                    .bind(count)
-                    .bind(newest)
-                    .execute(conn)
-                    .await
-                    .expect("set the PostgreSQL collection counters");
-            }
-        }
+        let db = self.label();
+        on_connection!(self, conn => {
+            sqlx::query(COUNTERS)
+                .bind(PAGED)
+                .bind(count)
+                .bind(newest)
+                .execute(conn)
+                .await
+                .unwrap_or_else(|e| panic!("set the {db} collection counters: {e:?}"));
+        })
     }
 
     /// Writes the load out of the log (WAL) and gathers planner statistics.

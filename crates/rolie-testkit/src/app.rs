@@ -208,6 +208,7 @@ impl TestAppBuilder {
         let client = client(ca.as_deref(), None);
         TestApp {
             base_url,
+            address,
             store: direct,
             ca,
             db,
@@ -237,6 +238,8 @@ fn client(ca: Option<&TestCa>, identity: Option<&ClientIdentity>) -> reqwest::Cl
 pub struct TestApp {
     /// `http(s)://localhost:port`.
     pub base_url: String,
+    /// The socket the server listens on, for raw connections.
+    pub address: std::net::SocketAddr,
     /// The database, reached directly, for checking what a request did or did not change.
     pub store: Arc<dyn Store>,
     /// The test CA when serving TLS.
@@ -433,6 +436,22 @@ impl TestApp {
         self.send(self.request(Method::GET, path, token)).await
     }
 
+    async fn with_body(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        token: Option<&str>,
+    ) -> Response {
+        self.send(
+            self.request(method, path, token)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
+    }
+
     /// POST `body` of `content_type`.
     pub async fn post(
         &self,
@@ -441,12 +460,8 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         token: Option<&str>,
     ) -> Response {
-        self.send(
-            self.request(Method::POST, path, token)
-                .header("content-type", content_type)
-                .body(body),
-        )
-        .await
+        self.with_body(Method::POST, path, content_type, body, token)
+            .await
     }
 
     /// PUT `body` of `content_type`.
@@ -457,12 +472,8 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         token: Option<&str>,
     ) -> Response {
-        self.send(
-            self.request(Method::PUT, path, token)
-                .header("content-type", content_type)
-                .body(body),
-        )
-        .await
+        self.with_body(Method::PUT, path, content_type, body, token)
+            .await
     }
 
     /// DELETE with an optional bearer token.
@@ -478,12 +489,8 @@ impl TestApp {
         body: &serde_json::Value,
         token: Option<&str>,
     ) -> Response {
-        self.send(
-            self.request(method, path, token)
-                .header("content-type", media_type::JSON)
-                .body(body.to_string()),
-        )
-        .await
+        self.with_body(method, path, media_type::JSON, body.to_string(), token)
+            .await
     }
 
     /// POST an IODEF XML document to a collection as the administrator.

@@ -396,10 +396,7 @@ async fn slow_and_endless_requests_are_cut_off() {
         .serve_options(|o| o.header_read_timeout = Duration::from_secs(1))
         .spawn()
         .await;
-    let address = app
-        .base_url
-        .trim_start_matches("http://")
-        .replace("localhost", "127.0.0.1");
+    let address = app.address;
     // A chunked body that never ends.
     let (sender, body) = rolie_testkit::channel_body();
     let keep = tokio::spawn(async move {
@@ -468,10 +465,7 @@ async fn a_slowloris_client_cannot_hold_more_than_the_connection_limit() {
         })
         .spawn()
         .await;
-    let address = app
-        .base_url
-        .trim_start_matches("http://")
-        .replace("localhost", "127.0.0.1");
+    let address = app.address;
     let mut held = Vec::new();
     for _ in 0..8 {
         let mut socket = tokio::net::TcpStream::connect(&address)
