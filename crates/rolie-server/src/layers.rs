@@ -1,5 +1,5 @@
 //! Middleware of our own: problem documents for every error, the audit log of writes, load
-//! shedding, and coding-specific ETags on compressed bodies.
+//! shedding, the choice of content coding, and coding-specific ETags on compressed bodies.
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, ETAG, WWW_AUTHENTICATE};
+use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, ETAG, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, StatusCode};
 use rolie_model::Problem;
 use rolie_model::vocabulary::media_type;
@@ -80,6 +80,8 @@ pub async fn problems(State(state): State<AppState>, request: Request, next: Nex
         .headers
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     parts.headers.remove(http::header::CONTENT_LENGTH);
+    // The body is new: no coding an inner layer may have applied describes it.
+    parts.headers.remove(CONTENT_ENCODING);
     if status == StatusCode::SERVICE_UNAVAILABLE
         && !parts.headers.contains_key(http::header::RETRY_AFTER)
     {
@@ -173,6 +175,40 @@ pub async fn shed_load(
             ApiError::Unavailable("the server is at its request limit".into()).into_response()
         }
     }
+}
+
+/// Marks a request whose `Accept-Encoding` excludes every coding we offer.
+#[derive(Debug, Clone, Copy)]
+struct UnacceptableCoding;
+
+/// Chooses the content coding of the response before anything else runs, and leaves only
+/// that coding in `Accept-Encoding` for the compression layer to apply. Left to its own
+/// choice, the compression layer answers an unsatisfiable `Accept-Encoding` by rewriting the
+/// status of the finished response to 406, keeping its body and headers, after a POST
+/// may already have stored something. Here the refusal happens before the handler
+/// ([`refuse_unacceptable_coding`]).
+pub async fn content_coding(mut request: Request, next: Next) -> Response {
+    let coding = negotiate::choose_coding(request.headers());
+    let token = coding.map_or("identity", negotiate::Coding::token);
+    request
+        .headers_mut()
+        .insert(ACCEPT_ENCODING, HeaderValue::from_static(token));
+    if coding.is_none() {
+        request.extensions_mut().insert(UnacceptableCoding);
+    }
+    next.run(request).await
+}
+
+/// Answers 406 to a request [`content_coding`] found unsatisfiable, before any handler runs
+/// (RFC 9110 §12.5.3).
+pub async fn refuse_unacceptable_coding(request: Request, next: Next) -> Response {
+    if request.extensions().get::<UnacceptableCoding>().is_some() {
+        return ApiError::NotAcceptable(
+            "the Accept-Encoding header excludes every content coding this server offers (br, gzip, deflate, identity)".into(),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Makes the ETag of a compressed body specific to its coding (RFC 9110 §8.8.3): the

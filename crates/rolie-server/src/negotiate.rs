@@ -106,8 +106,9 @@ fn accept_ranges(headers: &HeaderMap) -> Vec<Range> {
     ranges
 }
 
-/// The weight the client gives `offered` (the most specific matching range decides).
-fn weight(ranges: &[Range], offered: &MediaType) -> f32 {
+/// The weight the client gives `offered` (the most specific matching range decides);
+/// `None` when no range names it at all.
+fn weight_of(ranges: &[Range], offered: &MediaType) -> Option<f32> {
     ranges
         .iter()
         .filter(|r| offered.matches_range(&r.media))
@@ -120,37 +121,137 @@ fn weight(ranges: &[Range], offered: &MediaType) -> f32 {
                 2 + r.media.params.iter().filter(|(n, _)| n != "q").count()
             }
         })
-        .map_or(0.0, |r| r.q)
+        .map(|r| r.q)
 }
 
-/// Picks the first of `offered` with the highest weight; no `Accept` accepts anything.
+fn weight(ranges: &[Range], offered: &MediaType) -> f32 {
+    weight_of(ranges, offered).unwrap_or(0.0)
+}
+
+/// Picks the first of `offered` with the highest weight. When `Accept` names none of them
+/// (golie sends only `application/json`), the first is the answer anyway: RFC 9110 §12.5.1
+/// lets a server disregard `Accept` rather than answer 406, and callers send
+/// `Vary: Accept`. Only a client that excludes every offered type explicitly
+/// (`application/atom+xml;q=0`) gets 406.
 ///
 /// # Errors
-/// 406 naming what is offered when nothing is acceptable.
+/// 406 naming what is offered when every offered type is excluded.
 pub fn choose<'a>(headers: &HeaderMap, offered: &[&'a str]) -> Result<&'a str, ApiError> {
     let ranges = accept_ranges(headers);
-    if ranges.is_empty() {
-        return offered
-            .first()
-            .copied()
-            .ok_or_else(|| ApiError::NotAcceptable("nothing to offer".into()));
-    }
     let mut best: Option<(&str, f32)> = None;
+    let mut unnamed: Option<&str> = None;
     for candidate in offered {
         let Some(media) = MediaType::parse(candidate) else {
             continue;
         };
-        let w = weight(&ranges, &media);
-        if w > 0.0 && best.is_none_or(|(_, b)| w > b) {
-            best = Some((candidate, w));
+        match weight_of(&ranges, &media) {
+            Some(w) if w > 0.0 => {
+                if best.is_none_or(|(_, b)| w > b) {
+                    best = Some((candidate, w));
+                }
+            }
+            Some(_) => {}
+            None => {
+                unnamed.get_or_insert(candidate);
+            }
         }
     }
-    best.map(|(c, _)| c).ok_or_else(|| {
+    best.map(|(c, _)| c).or(unnamed).ok_or_else(|| {
         ApiError::NotAcceptable(format!(
-            "this resource is available as {} only",
+            "this resource is available as {} only, which the Accept header excludes",
             offered.join(" or ")
         ))
     })
+}
+
+/// A content coding the server can apply to a response body (RFC 9110 §8.4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Coding {
+    /// No coding.
+    Identity,
+    /// `deflate` (zlib format).
+    Deflate,
+    /// `gzip` (also `x-gzip`).
+    Gzip,
+    /// `br`.
+    Brotli,
+}
+
+impl Coding {
+    /// Every coding we offer; on equal weight the later one wins (smaller bodies).
+    const OFFERED: [Coding; 4] = [
+        Coding::Identity,
+        Coding::Deflate,
+        Coding::Gzip,
+        Coding::Brotli,
+    ];
+
+    /// The token of this coding in `Accept-Encoding` and `Content-Encoding`.
+    pub fn token(self) -> &'static str {
+        match self {
+            Coding::Identity => "identity",
+            Coding::Deflate => "deflate",
+            Coding::Gzip => "gzip",
+            Coding::Brotli => "br",
+        }
+    }
+
+    fn matches(self, token: &str) -> bool {
+        token.eq_ignore_ascii_case(self.token())
+            || (self == Coding::Gzip && token.eq_ignore_ascii_case("x-gzip"))
+    }
+}
+
+/// The coding to answer with, from the request's `Accept-Encoding` (RFC 9110 §12.5.3): a
+/// coding listed with a weight takes that weight, others the weight of `*` when present;
+/// `identity` is acceptable unless excluded by `identity;q=0` or `*;q=0`. No header means
+/// no preference: the body goes uncompressed. `None` when nothing we offer is acceptable,
+/// which is a 406.
+pub fn choose_coding(headers: &HeaderMap) -> Option<Coding> {
+    let values: Vec<&str> = headers
+        .get_all(http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if values.is_empty() {
+        return Some(Coding::Identity);
+    }
+    let mut listed: Vec<(&str, f32)> = Vec::new();
+    for item in values.iter().flat_map(|v| v.split(',')) {
+        let mut parts = item.split(';');
+        let token = parts.next().unwrap_or("").trim();
+        if token.is_empty() {
+            continue;
+        }
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1.0), |(_, value)| value.trim().parse::<f32>().ok());
+        // An unparseable weight makes the item meaningless; it is ignored.
+        if let Some(q) = q {
+            listed.push((token, q.clamp(0.0, 1.0)));
+        }
+    }
+    let wildcard = listed.iter().find(|(t, _)| *t == "*").map(|(_, q)| *q);
+    let weight = |coding: Coding| -> f32 {
+        match listed.iter().find(|(t, _)| coding.matches(t)) {
+            Some((_, q)) => *q,
+            None => match (coding, wildcard) {
+                (_, Some(q)) => q,
+                // Acceptable, but only as the fallback: any coding the client lists wins.
+                (Coding::Identity, None) => f32::MIN_POSITIVE,
+                (_, None) => 0.0,
+            },
+        }
+    };
+    let mut best: Option<(Coding, f32)> = None;
+    for coding in Coding::OFFERED {
+        let w = weight(coding);
+        if w > 0.0 && best.is_none_or(|(_, b)| w >= b) {
+            best = Some((coding, w));
+        }
+    }
+    best.map(|(coding, _)| coding)
 }
 
 /// Whether the client prefers XML problem documents over JSON ones.
@@ -201,11 +302,18 @@ mod tests {
         assert!(choose(&HeaderMap::new(), &[FEED]).is_ok());
     }
 
+    /// RFC 9110 §12.5.1: an `Accept` that names nothing we serve gets the default
+    /// representation (golie sends only `application/json`); an explicit exclusion is 406.
     #[test]
-    fn an_entry_accept_on_a_feed_is_406() {
-        assert!(choose(&accept("application/atom+xml;type=entry"), &[FEED]).is_err());
-        assert!(choose(&accept("application/json"), &[FEED]).is_err());
+    fn unnamed_types_get_the_default_and_excluded_ones_406() {
+        assert_eq!(choose(&accept("application/json"), &[FEED]).unwrap(), FEED);
+        assert_eq!(
+            choose(&accept("application/atom+xml;type=entry"), &[FEED]).unwrap(),
+            FEED
+        );
         assert!(choose(&accept("application/atom+xml;q=0"), &[FEED]).is_err());
+        assert!(choose(&accept("application/json, */*;q=0"), &[FEED]).is_err());
+        assert!(choose(&accept("application/json, application/*;q=0"), &[FEED]).is_err());
     }
 
     #[test]
@@ -215,6 +323,48 @@ mod tests {
         assert!(!prefers_xml_problems(&accept("application/json")));
         assert!(!prefers_xml_problems(&accept("*/*")));
         assert!(!prefers_xml_problems(&HeaderMap::new()));
+    }
+
+    fn accept_encoding(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        h
+    }
+
+    /// RFC 9110 §12.5.3: weights, `*`, `identity` and exclusions.
+    #[test]
+    fn codings_follow_the_weights_the_client_gives() {
+        let cases = [
+            ("gzip", Some(Coding::Gzip)),
+            ("x-gzip", Some(Coding::Gzip)),
+            ("GZIP;q=0.5", Some(Coding::Gzip)),
+            ("gzip, deflate, br, zstd", Some(Coding::Brotli)),
+            ("gzip;q=1.0, br;q=0.5", Some(Coding::Gzip)),
+            ("deflate", Some(Coding::Deflate)),
+            ("identity", Some(Coding::Identity)),
+            ("", Some(Coding::Identity)),
+            ("zstd", Some(Coding::Identity)),
+            ("*", Some(Coding::Brotli)),
+            ("*;q=0.1, gzip;q=0", Some(Coding::Brotli)),
+            ("br;q=0, *;q=0.5", Some(Coding::Gzip)),
+            ("gzip;q=0", Some(Coding::Identity)),
+            ("identity;q=0, gzip", Some(Coding::Gzip)),
+            ("identity;q=0", None),
+            ("*;q=0", None),
+            ("zstd, identity;q=0", None),
+            ("gzip;q=nonsense", Some(Coding::Identity)),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(
+                choose_coding(&accept_encoding(header)),
+                expected,
+                "{header:?}"
+            );
+        }
+        assert_eq!(choose_coding(&HeaderMap::new()), Some(Coding::Identity));
     }
 
     #[test]

@@ -93,13 +93,18 @@ pub fn app(state: AppState) -> Router {
             timeout,
         ))
         .layer(from_fn_with_state(limit, layers::shed_load))
-        .layer(CompressionLayer::new().gzip(true).br(true))
-        .layer(from_fn(layers::coding_specific_etags))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked");
             axum::response::IntoResponse::into_response(ApiError::Internal("panic".into()))
         }))
+        .layer(from_fn(layers::refuse_unacceptable_coding))
+        // Every body is final below this point, error documents included, so the
+        // compression layer sees exactly what is sent and `Content-Encoding` always
+        // describes the body.
         .layer(from_fn_with_state(state.clone(), layers::problems))
+        .layer(CompressionLayer::new())
+        .layer(from_fn(layers::coding_specific_etags))
+        .layer(from_fn(layers::content_coding))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
             PROXY_AUTHORIZATION,

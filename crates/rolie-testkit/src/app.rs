@@ -205,7 +205,7 @@ impl TestAppBuilder {
             .await
             .expect("serve");
         });
-        let client = client(ca.as_deref(), None);
+        let client = client(ca.as_deref(), None, false);
         TestApp {
             base_url,
             address,
@@ -220,9 +220,15 @@ impl TestAppBuilder {
     }
 }
 
-fn client(ca: Option<&TestCa>, identity: Option<&ClientIdentity>) -> reqwest::Client {
+/// A client as browsers and feed readers are: it sends `Accept-Encoding: gzip, br, deflate`
+/// and decodes what comes back (a body that is not what `Content-Encoding` says fails the
+/// request). `raw` turns decoding off, to look at the bytes on the wire.
+fn client(ca: Option<&TestCa>, identity: Option<&ClientIdentity>, raw: bool) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()
         .no_proxy()
+        .gzip(!raw)
+        .brotli(!raw)
+        .deflate(!raw)
         .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     if let Some(ca) = ca {
         let root = reqwest::Certificate::from_pem(ca.cert_pem().as_bytes()).expect("CA PEM");
@@ -291,6 +297,14 @@ impl Response {
         self.header_all("www-authenticate")
             .iter()
             .any(|c| c.starts_with(scheme))
+    }
+
+    /// The body with its `Content-Encoding` undone.
+    ///
+    /// # Errors
+    /// When the body is not what `Content-Encoding` says, or the coding is unknown.
+    pub fn decoded(&self) -> Result<Vec<u8>, String> {
+        crate::coding::decode(self.header("content-encoding"), &self.body)
     }
 
     /// The body as text.
@@ -401,7 +415,13 @@ impl TestApp {
 
     /// A client presenting `identity`.
     pub fn client_with(&self, identity: &ClientIdentity) -> reqwest::Client {
-        client(self.ca.as_deref(), Some(identity))
+        client(self.ca.as_deref(), Some(identity), false)
+    }
+
+    /// A client that decodes nothing and sends no `Accept-Encoding` of its own: the bytes
+    /// on the wire, for tests of content coding.
+    pub fn raw_client(&self) -> reqwest::Client {
+        client(self.ca.as_deref(), None, true)
     }
 
     /// Sends a request and reads the whole response.

@@ -3,6 +3,7 @@
 mod app;
 mod body;
 mod certs;
+pub mod coding;
 mod db;
 pub mod fixtures;
 pub mod oracle;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod authz;
+mod codings;
 mod discovery;
 mod entries;
 mod errors;
