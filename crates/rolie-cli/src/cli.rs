@@ -139,6 +139,10 @@ pub struct SettingArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "ROLIE_MAX_BODY_BYTES", global = true)]
     pub max_body_bytes: Option<String>,
+    /// Most connections open at once from one IP address (behind a proxy, every
+    /// connection comes from the proxy's address: raise it to `max_connections`).
+    #[arg(long, env = "ROLIE_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub max_connections_per_address: Option<usize>,
 }
 
 #[cfg(test)]

@@ -128,6 +128,9 @@ pub struct FileConfig {
     log_format: Option<LogFormat>,
     request_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    header_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
     max_concurrent_requests: Option<usize>,
     #[serde(default)]
     tls: TlsSection,
@@ -180,6 +183,12 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Connection cap.
     pub max_connections: usize,
+    /// Connection cap per client IP address.
+    pub max_connections_per_address: usize,
+    /// Longest wait for a request head, from the accept for the first one.
+    pub header_timeout: Duration,
+    /// Longest time a connection stays open with no request in flight.
+    pub idle_timeout: Duration,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
     /// TLS.
@@ -317,6 +326,11 @@ impl Settings {
                 "ROLIE_MAX_BODY_BYTES (max_body_bytes): {max_body_bytes} is outside 1 KiB .. 256 MiB"
             );
         }
+        let defaults = rolie_server::ServeOptions::default();
+        let max_connections = file
+            .max_connections
+            .unwrap_or(defaults.max_connections)
+            .max(1);
         let max_page_size = file.max_page_size.unwrap_or(rolie_store::MAX_PAGE_SIZE);
         if !(1..=rolie_store::MAX_PAGE_SIZE).contains(&max_page_size) {
             bail!("max_page_size: must be 1 .. {}", rolie_store::MAX_PAGE_SIZE);
@@ -389,7 +403,22 @@ impl Settings {
                     .unwrap_or(config::DEFAULT_REQUEST_TIMEOUT_SECONDS)
                     .clamp(1, 3600),
             ),
-            max_connections: file.max_connections.unwrap_or(1024).max(1),
+            max_connections,
+            max_connections_per_address: args
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(defaults.max_connections_per_address)
+                .clamp(1, max_connections),
+            header_timeout: Duration::from_secs(
+                file.header_timeout_seconds
+                    .unwrap_or(defaults.header_read_timeout.as_secs())
+                    .clamp(1, 3600),
+            ),
+            idle_timeout: Duration::from_secs(
+                file.idle_timeout_seconds
+                    .unwrap_or(defaults.idle_timeout.as_secs())
+                    .clamp(1, 86400),
+            ),
             max_concurrent_requests: file
                 .max_concurrent_requests
                 .unwrap_or(config::DEFAULT_MAX_CONCURRENT_REQUESTS)

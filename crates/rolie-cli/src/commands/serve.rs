@@ -108,6 +108,9 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
             .transpose()
             .map_err(|e| anyhow!("TLS: {e}"))?,
         max_connections: settings.max_connections,
+        max_connections_per_address: settings.max_connections_per_address,
+        header_read_timeout: settings.header_timeout,
+        idle_timeout: settings.idle_timeout,
         ..ServeOptions::default()
     };
     for name in &created {

@@ -5,6 +5,7 @@
 mod admin;
 mod authz;
 mod codings;
+mod connections;
 mod discovery;
 mod entries;
 mod errors;
