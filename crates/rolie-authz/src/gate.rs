@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use rolie_store::{
     AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, DraftVisibility,
-    EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, Freshness, NewContent, NewEntry,
-    NewEntryContent, NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent,
-    StoredEntry, Visibility,
+    EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, NewContent, NewEntry, NewEntryContent,
+    NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent, StoredEntry,
+    Visibility, VisibleFreshness,
 };
 use uuid::Uuid;
 
@@ -182,6 +182,7 @@ impl Gate {
         )?;
         Ok(EntryWriter {
             gate: self,
+            principal,
             entry,
             collection,
         })
@@ -288,14 +289,16 @@ impl Reader<'_> {
             .map(ReadableCollection)
     }
 
-    /// The collections version (service document validator).
-    pub async fn collections_version(&self) -> StoreResult<i64> {
-        self.gate.store.collections_version().await
-    }
-
-    /// Change counters of a readable collection.
-    pub async fn freshness(&self, collection: &ReadableCollection) -> StoreResult<Freshness> {
-        self.gate.store.freshness(&collection.0.spec.name).await
+    /// Change counters of a readable collection as the caller sees them: writes to
+    /// entries it cannot read do not move them.
+    pub async fn freshness(
+        &self,
+        collection: &ReadableCollection,
+    ) -> StoreResult<VisibleFreshness> {
+        self.gate
+            .store
+            .visible_freshness(&collection.0.spec.name, &self.visibility())
+            .await
     }
 
     /// A feed page of a readable collection, filtered by the caller's visibility.
@@ -378,12 +381,17 @@ impl CollectionWriter<'_> {
     }
 
     /// Creates an entry in this collection, published by the caller, under a new id.
+    ///
+    /// # Errors
+    /// `Forbidden` above the caller's clearance ([`within_clearance`]); the store's errors.
     pub async fn create_entry(
         &self,
         data: EntryData,
         content: NewEntryContent,
-    ) -> StoreResult<StoredEntry> {
-        self.gate
+    ) -> Result<StoredEntry, AccessError> {
+        within_clearance(self.principal, &data)?;
+        Ok(self
+            .gate
             .store
             .create_entry(NewEntry {
                 id: Uuid::now_v7(),
@@ -392,13 +400,35 @@ impl CollectionWriter<'_> {
                 data,
                 content,
             })
-            .await
+            .await?)
     }
+}
+
+/// A writer publishes at most at its own clearance (R-PROF-AUTHZ-c): what it writes it must
+/// be able to read back, and an entry above its clearance could collide with entries it
+/// cannot see, so the answer would tell it they exist. No policy lifts this; a writer that
+/// must publish `red` needs `red` clearance.
+///
+/// # Errors
+/// `Forbidden` naming both levels.
+fn within_clearance(principal: &Principal, data: &EntryData) -> Result<(), AccessError> {
+    if data.restriction > principal.clearance {
+        return Err(AccessError::Forbidden(format!(
+            "{} may publish up to {} ({}), and this content is restricted to {} ({})",
+            principal.subject,
+            principal.clearance.term(),
+            principal.clearance.tlp(),
+            data.restriction.term(),
+            data.restriction.tlp()
+        )));
+    }
+    Ok(())
 }
 
 /// Permission to change one entry.
 pub struct EntryWriter<'a> {
     gate: &'a Gate,
+    principal: &'a Principal,
     entry: StoredEntry,
     collection: Collection,
 }
@@ -415,28 +445,38 @@ impl EntryWriter<'_> {
     }
 
     /// Replaces the entry's metadata.
+    ///
+    /// # Errors
+    /// `Forbidden` above the caller's clearance; the store's errors.
     pub async fn update(
         &self,
         expected_etag: Option<&str>,
         data: EntryData,
-    ) -> StoreResult<StoredEntry> {
-        self.gate
+    ) -> Result<StoredEntry, AccessError> {
+        within_clearance(self.principal, &data)?;
+        Ok(self
+            .gate
             .store
             .update_entry(self.entry.id, expected_etag, data)
-            .await
+            .await?)
     }
 
     /// Replaces the entry's content and metadata.
+    ///
+    /// # Errors
+    /// `Forbidden` above the caller's clearance; the store's errors.
     pub async fn update_content(
         &self,
         expected_etag: Option<&str>,
         content: NewContent,
         data: EntryData,
-    ) -> StoreResult<StoredEntry> {
-        self.gate
+    ) -> Result<StoredEntry, AccessError> {
+        within_clearance(self.principal, &data)?;
+        Ok(self
+            .gate
             .store
             .update_content(self.entry.id, expected_etag, content, data)
-            .await
+            .await?)
     }
 
     /// Deletes the entry.

@@ -162,7 +162,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::NotFound("the resource does not exist".into()),
-            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Conflict(conflict) => ApiError::Conflict(conflict.to_string()),
             StoreError::PreconditionFailed => ApiError::PreconditionFailed(
                 "the resource changed since the ETag in If-Match was issued".into(),
             ),
@@ -224,7 +224,10 @@ mod tests {
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            ApiError::from(StoreError::Conflict("x".into())).status(),
+            ApiError::from(StoreError::Conflict(rolie_store::Conflict::Unique {
+                constraint: "x".into()
+            }))
+            .status(),
             StatusCode::CONFLICT
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use rolie_model::{
     Categories, Category, CategoryDocument, Collection as AppCollection, Content, Entry, Feed,
     Generator, Link, Person, ServiceDocument, Text, Workspace,
 };
-use rolie_store::{Collection, ContentInfo, FeedPage, Freshness, StoredEntry};
+use rolie_store::{Collection, ContentInfo, FeedPage, StoredEntry, VisibleFreshness};
 
 use crate::urls::Urls;
 
@@ -208,7 +208,7 @@ pub struct PageLinks {
 pub fn feed(
     urls: &Urls,
     collection: &Collection,
-    freshness: &Freshness,
+    freshness: &VisibleFreshness,
     page: &FeedPage,
     links: PageLinks,
     organization: &str,

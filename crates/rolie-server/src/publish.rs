@@ -444,9 +444,22 @@ fn check_information_type(spec: &CollectionSpec, document: &IodefDocument) -> Re
     Ok(())
 }
 
-/// The `atom:id` of an entry for `document` in `spec`: a name-based UUID of the collection
-/// and the first incident's key (IODEF-ID-1), so the same incident posted twice is a 409.
-fn atom_id_for(spec: &CollectionSpec, document: &IodefDocument) -> String {
+/// The `atom:id` of a new entry for `document` in `spec`: a name-based UUID of the
+/// collection, the first incident's key (IODEF-ID-1), the entry's restriction level and,
+/// for a draft, its publisher. The same incident posted twice at one level is a 409; the
+/// same incident at another level (a `red` original and its `green` redaction) or in
+/// someone else's draft is a separate entry.
+///
+/// That is what keeps a 409 from revealing entries the writer cannot read: a writer
+/// publishes at most at its clearance (`rolie_authz` refuses more), so an entry with the
+/// same key sits at a level the writer can read, and is either published or the writer's
+/// own draft. The `atom:id` is kept when the entry is revised later (RFC 4287 §4.2.6).
+fn atom_id_for(
+    spec: &CollectionSpec,
+    document: &IodefDocument,
+    restriction: Restriction,
+    draft_of: Option<&str>,
+) -> String {
     let key = document.incidents.first().map_or_else(String::new, |i| {
         format!(
             "{}\n{}\n{}",
@@ -455,10 +468,12 @@ fn atom_id_for(spec: &CollectionSpec, document: &IodefDocument) -> String {
             i.id.instance.as_deref().unwrap_or("")
         )
     });
-    let uuid = Uuid::new_v5(
-        &ATOM_ID_NAMESPACE,
-        format!("{}\n{key}", spec.name).as_bytes(),
-    );
+    let mut name = format!("{}\n{key}\n{}", spec.name, restriction.level());
+    if let Some(owner) = draft_of {
+        name.push_str("\ndraft\n");
+        name.push_str(owner);
+    }
+    let uuid = Uuid::new_v5(&ATOM_ID_NAMESPACE, name.as_bytes());
     format!("urn:uuid:{uuid}")
 }
 
@@ -482,6 +497,7 @@ pub fn new_entry(
     spec: &CollectionSpec,
     submission: Submission,
     slug: Option<String>,
+    publisher: &str,
     settings: &PublishSettings<'_>,
 ) -> Result<(EntryData, NewEntryContent), ApiError> {
     let (document, client, external) = match submission {
@@ -497,14 +513,14 @@ pub fn new_entry(
         }
     };
     let derived = document.as_ref().map(Derived::from_document);
-    let atom_id = match &document {
-        Some(d) => {
-            check_information_type(spec, d)?;
-            atom_id_for(spec, d)
-        }
-        None => format!("urn:uuid:{}", Uuid::new_v4()),
-    };
-    let mut data = compose(spec, atom_id, derived.as_ref(), client, settings)?;
+    if let Some(d) = &document {
+        check_information_type(spec, d)?;
+    }
+    let random_id = format!("urn:uuid:{}", Uuid::new_v4());
+    let mut data = compose(spec, random_id, derived.as_ref(), client, settings)?;
+    if let Some(d) = &document {
+        data.atom_id = atom_id_for(spec, d, data.restriction, data.draft.then_some(publisher));
+    }
     if let Some(slug) = slug {
         data.properties.retain(|p| p.name != property::SLUG);
         data.properties
@@ -634,6 +650,7 @@ mod tests {
             &spec(Restriction::Private),
             submit(MINIMAL_V2),
             Some("my-slug".into()),
+            "analyst",
             &s,
         )
         .unwrap();
@@ -655,21 +672,40 @@ mod tests {
         assert!(matches!(content, NewEntryContent::Stored(c) if c.bytes == MINIMAL_V2.as_bytes()));
     }
 
+    /// IODEF-ID-1: the same incident at the same level has one `atom:id`, whoever posts
+    /// it; at another level it is another entry.
     #[test]
-    fn the_same_incident_gets_the_same_atom_id() {
+    fn the_same_incident_at_the_same_level_gets_the_same_atom_id() {
         let s = settings();
-        let (one, _) =
-            new_entry(&spec(Restriction::Private), submit(MINIMAL_V2), None, &s).unwrap();
-        let (two, _) =
-            new_entry(&spec(Restriction::Private), submit(MINIMAL_V2), None, &s).unwrap();
-        assert_eq!(one.atom_id, two.atom_id);
+        let post = |document: &str, publisher: &str| {
+            new_entry(
+                &spec(Restriction::Private),
+                submit(document),
+                None,
+                publisher,
+                &s,
+            )
+            .unwrap()
+            .0
+            .atom_id
+        };
+        assert_eq!(post(MINIMAL_V2, "one"), post(MINIMAL_V2, "two"));
+        let red = MINIMAL_V2.replace("restriction=\"green\"", "restriction=\"red\"");
+        assert_ne!(post(MINIMAL_V2, "one"), post(&red, "one"));
     }
 
     /// R-CSIRT-SEC-b
     #[test]
     fn content_over_the_collections_cap_is_refused_with_422() {
         let s = settings();
-        let err = new_entry(&spec(Restriction::Public), submit(MINIMAL_V2), None, &s).unwrap_err();
+        let err = new_entry(
+            &spec(Restriction::Public),
+            submit(MINIMAL_V2),
+            None,
+            "analyst",
+            &s,
+        )
+        .unwrap_err();
         assert!(matches!(err, ApiError::Unprocessable { .. }), "{err:?}");
         assert!(err.to_string().contains("partner"), "{err}");
     }
@@ -683,7 +719,8 @@ mod tests {
             <content type="application/xml" src="https://elsewhere.example/doc.xml"/></entry>"#;
         let media = MediaType::parse("application/atom+xml;type=entry").unwrap();
         let submission = read_submission(&media, Bytes::from(atom), s.policy).unwrap();
-        let err = new_entry(&spec(Restriction::Private), submission, None, &s).unwrap_err();
+        let err =
+            new_entry(&spec(Restriction::Private), submission, None, "analyst", &s).unwrap_err();
         assert!(matches!(err, ApiError::Conflict(_)), "{err:?}");
     }
 

@@ -2,7 +2,9 @@
 
 use rolie_model::timestamp;
 use rolie_store::backend;
-use rolie_store::{Collection, CollectionName, CollectionSpec, Freshness, StoreError};
+use rolie_store::{
+    Collection, CollectionName, CollectionSpec, Freshness, StoreError, Visibility, VisibleFreshness,
+};
 use sqlx::PgPool;
 
 use crate::error::map;
@@ -153,5 +155,33 @@ pub(crate) async fn freshness(
         change_seq,
         last_change: timestamp::from_micros(last_change),
         entry_count,
+    })
+}
+
+pub(crate) async fn visible_freshness(
+    pool: &PgPool,
+    name: &CollectionName,
+    visibility: &Visibility,
+) -> Result<VisibleFreshness, StoreError> {
+    let created: Option<i64> =
+        sqlx::query_scalar("select created from collections where name = $1")
+            .bind(name.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(map)?;
+    let created = created.ok_or(StoreError::NotFound)?;
+    let (level, owner) = backend::audience_filter(visibility);
+    let (change_seq, last_change): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "select max(change_seq), max(last_change) from collection_levels where collection = $1 and level <= $2 and ($3::text is null or draft_owner = '' or draft_owner = $3)",
+    )
+    .bind(name.as_str())
+    .bind(i16::try_from(level).unwrap_or(i16::MAX))
+    .bind(owner.as_deref())
+    .fetch_one(pool)
+    .await
+    .map_err(map)?;
+    Ok(VisibleFreshness {
+        change_seq: change_seq.unwrap_or(0),
+        last_change: timestamp::from_micros(last_change.unwrap_or(created)),
     })
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use rolie_model::timestamp;
-use rolie_store::backend;
+use rolie_store::backend::{self, Audience};
 use rolie_store::{
     Change, ChangeKind, CollectionName, DraftVisibility, EntryData, NewContent, NewEntry,
     NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
@@ -74,6 +74,7 @@ async fn record_change(
     entry_id: Uuid,
     atom_id: &str,
     at: i64,
+    audiences: &[Audience],
 ) -> Result<Change, TxError> {
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = $1, last_edited = $1, \
@@ -93,6 +94,20 @@ async fn record_change(
         .bind(at)
         .execute(&mut *tx)
         .await?;
+    for audience in audiences {
+        sqlx::query(
+            "insert into collection_levels (collection, level, draft_owner, change_seq, last_change) \
+             values ($1, $2, $3, $4, $5) on conflict (collection, level, draft_owner) \
+             do update set change_seq = excluded.change_seq, last_change = excluded.last_change",
+        )
+        .bind(collection)
+        .bind(i16::try_from(audience.level).unwrap_or(i16::MAX))
+        .bind(&audience.draft_owner)
+        .bind(seq)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(Change {
         seq,
         kind,
@@ -138,6 +153,19 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
     let collection = entry.collection.as_str();
     let mut tx = pool.begin().await?;
     let edited = lock_collection(&mut tx, collection).await?;
+    // Under the collection's row lock, so the answer holds until the insert; the unique
+    // constraint stays the backstop.
+    let existing: Option<Uuid> =
+        sqlx::query_scalar("select id from entries where collection = $1 and atom_id = $2")
+            .bind(collection)
+            .bind(&entry.data.atom_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(existing) = existing {
+        return Err(
+            backend::duplicate_atom_id(collection, &entry.data.atom_id, Some(existing)).into(),
+        );
+    }
     let data = backend::resolve_data(entry.data.clone(), edited, None);
     let (title, summary) = backend::search_text(&data);
     let (kind, content_type, content_src, content_hash, content_size) =
@@ -172,7 +200,7 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
     {
         return Err(
             if db.constraint() == Some("entries_collection_atom_id_key") {
-                backend::duplicate_atom_id(collection, &data.atom_id).into()
+                backend::duplicate_atom_id(collection, &data.atom_id, None).into()
             } else {
                 backend::duplicate_entry_id(entry.id).into()
             },
@@ -194,6 +222,7 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
         entry.id,
         &data.atom_id,
         edited,
+        &[Audience::of(&data, &entry.publisher)],
     )
     .await?;
     let stored = fetch(&mut tx, entry.id, false).await?;
@@ -347,6 +376,10 @@ async fn update_once(
         id,
         &data.atom_id,
         edited,
+        &[
+            Audience::of(&current.data, &current.publisher),
+            Audience::of(&data, &current.publisher),
+        ],
     )
     .await?;
     let stored = fetch(&mut tx, id, false).await?;
@@ -382,6 +415,7 @@ async fn delete_once(
         id,
         &current.data.atom_id,
         edited,
+        &[Audience::of(&current.data, &current.publisher)],
     )
     .await?;
     tx.commit().await?;

@@ -1,6 +1,6 @@
 //! Maps PostgreSQL errors onto store errors.
 
-use rolie_store::StoreError;
+use rolie_store::{Conflict, StoreError};
 
 /// SQLSTATEs we tell apart.
 const SERIALIZATION_FAILURE: &str = "40001";
@@ -33,7 +33,9 @@ pub(crate) fn map(error: sqlx::Error) -> StoreError {
         sqlx::Error::Protocol(e) => StoreError::Unavailable(format!("database protocol: {e}")),
         sqlx::Error::Database(db) => {
             if db.is_unique_violation() {
-                return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_owned());
+                return StoreError::Conflict(Conflict::Unique {
+                    constraint: db.constraint().unwrap_or(db.message()).to_owned(),
+                });
             }
             match db.code().as_deref() {
                 Some(SERIALIZATION_FAILURE | DEADLOCK_DETECTED) => {

@@ -2,9 +2,9 @@
 //! collection's counters, writes, records the change, and commits before returning.
 
 use rolie_model::timestamp;
-use rolie_store::backend;
+use rolie_store::backend::{self, Audience};
 use rolie_store::{
-    Change, ChangeKind, CollectionName, DraftVisibility, EntryData, NewContent, NewEntry,
+    Change, ChangeKind, CollectionName, Conflict, DraftVisibility, EntryData, NewContent, NewEntry,
     NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
 };
 use sqlx::{SqliteConnection, SqlitePool};
@@ -37,6 +37,7 @@ async fn record_change(
     entry_id: Uuid,
     atom_id: &str,
     at: i64,
+    audiences: &[Audience],
 ) -> Result<Change, StoreError> {
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = ?, last_edited = ?, \
@@ -59,6 +60,21 @@ async fn record_change(
         .execute(&mut *tx)
         .await
         .map_err(map)?;
+    for audience in audiences {
+        sqlx::query(
+            "insert into collection_levels (collection, level, draft_owner, change_seq, last_change) \
+             values (?, ?, ?, ?, ?) on conflict (collection, level, draft_owner) \
+             do update set change_seq = excluded.change_seq, last_change = excluded.last_change",
+        )
+        .bind(collection)
+        .bind(audience.level)
+        .bind(&audience.draft_owner)
+        .bind(seq)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    }
     Ok(Change {
         seq,
         kind,
@@ -93,6 +109,22 @@ async fn write_categories(
 pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredEntry, StoreError> {
     let collection = entry.collection.as_str();
     let (mut tx, edited) = begin_write(pool, collection).await?;
+    // Under the collection's write lock, so the answer holds until the insert; the unique
+    // constraint stays the backstop.
+    let existing: Option<String> =
+        sqlx::query_scalar("select id from entries where collection = ? and atom_id = ?")
+            .bind(collection)
+            .bind(&entry.data.atom_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+    if let Some(existing) = existing {
+        return Err(backend::duplicate_atom_id(
+            collection,
+            &entry.data.atom_id,
+            existing.parse().ok(),
+        ));
+    }
     let data = backend::resolve_data(entry.data, edited, None);
     let (title, summary) = backend::search_text(&data);
     let (kind, content_type, content_src, content_hash, content_size) =
@@ -125,8 +157,10 @@ pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredE
     .execute(&mut *tx)
     .await;
     match inserted.map_err(map) {
-        Err(StoreError::Conflict(message)) if message.contains("atom_id") => {
-            return Err(backend::duplicate_atom_id(collection, &data.atom_id));
+        Err(StoreError::Conflict(Conflict::Unique { constraint }))
+            if constraint.contains("atom_id") =>
+        {
+            return Err(backend::duplicate_atom_id(collection, &data.atom_id, None));
         }
         Err(StoreError::Conflict(_)) => return Err(backend::duplicate_entry_id(entry.id)),
         other => other?,
@@ -147,6 +181,7 @@ pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredE
         entry.id,
         &data.atom_id,
         edited,
+        &[Audience::of(&data, &entry.publisher)],
     )
     .await?;
     let stored = fetch(&mut tx, entry.id).await?;
@@ -301,6 +336,10 @@ pub(crate) async fn update(
         id,
         &data.atom_id,
         edited,
+        &[
+            Audience::of(&current.data, &current.publisher),
+            Audience::of(&data, &current.publisher),
+        ],
     )
     .await?;
     let stored = fetch(&mut tx, id).await?;
@@ -326,6 +365,7 @@ pub(crate) async fn delete(
         id,
         &current.data.atom_id,
         edited,
+        &[Audience::of(&current.data, &current.publisher)],
     )
     .await?;
     tx.commit().await?;

@@ -1,7 +1,7 @@
 //! Maps SQLite errors onto store errors: constraint violations become `Conflict`, a busy,
 //! full or read-only database `Unavailable` (503 with Retry-After), the rest `Internal`.
 
-use rolie_store::StoreError;
+use rolie_store::{Conflict, StoreError};
 
 /// SQLite primary result codes we tell apart (the low byte of the extended code).
 const BUSY: i64 = 5;
@@ -24,7 +24,11 @@ pub(crate) fn map(error: sqlx::Error) -> StoreError {
         sqlx::Error::Io(e) => StoreError::Unavailable(format!("database I/O: {e}")),
         sqlx::Error::Database(db) => {
             if db.is_unique_violation() {
-                return StoreError::Conflict(db.message().to_owned());
+                // SQLite names no constraint; its message names the columns
+                // ("UNIQUE constraint failed: entries.collection, entries.atom_id").
+                return StoreError::Conflict(Conflict::Unique {
+                    constraint: db.message().to_owned(),
+                });
             }
             let code = db
                 .code()

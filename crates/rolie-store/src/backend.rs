@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{
-    ChangeKind, CollectionName, CollectionSpec, ContentInfo, EntryData, NewEntryContent, StoreError,
+    ChangeKind, CollectionName, CollectionSpec, Conflict, ContentInfo, EntryData, NewEntryContent,
+    StoreError,
 };
 
 mod feed_sql;
@@ -171,21 +172,59 @@ pub fn restriction(level: i64) -> Result<rolie_model::Restriction, StoreError> {
         .ok_or_else(|| StoreError::Internal(format!("unknown restriction level {level}")))
 }
 
-/// Conflict message for a duplicate `atom:id`.
-pub fn duplicate_atom_id(collection: &str, atom_id: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "collection {collection} already holds an entry with atom:id {atom_id}"
-    ))
+/// Who can see an entry, as far as change counters go: its restriction level, and its
+/// publisher while it is a draft (empty for published entries). Every write moves the
+/// counters of the audiences of the entry before and after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    /// The entry's restriction level.
+    pub level: i64,
+    /// The draft's publisher; empty when published.
+    pub draft_owner: String,
 }
 
-/// Conflict message for a duplicate entry id.
+impl Audience {
+    /// The audience of `data` published by `publisher`.
+    pub fn of(data: &EntryData, publisher: &str) -> Self {
+        Audience {
+            level: i64::from(data.restriction.level()),
+            draft_owner: if data.draft {
+                publisher.to_owned()
+            } else {
+                String::new()
+            },
+        }
+    }
+}
+
+/// How a visibility filters audience rows: the highest level, and which drafts'
+/// owners (`None`: every draft; `Some("")`: none; `Some(subject)`: the subject's own).
+pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) {
+    let owner = match &visibility.drafts {
+        crate::DraftVisibility::All => None,
+        crate::DraftVisibility::None => Some(String::new()),
+        crate::DraftVisibility::OwnedBy(subject) => Some(subject.clone()),
+    };
+    (i64::from(visibility.clearance.level()), owner)
+}
+
+/// The conflict of a duplicate `atom:id`, naming the entry that holds it when known.
+pub fn duplicate_atom_id(collection: &str, atom_id: &str, existing: Option<Uuid>) -> StoreError {
+    StoreError::Conflict(Conflict::DuplicateEntry {
+        collection: collection.to_owned(),
+        atom_id: atom_id.to_owned(),
+        existing,
+    })
+}
+
+/// The conflict of a duplicate entry id.
 pub fn duplicate_entry_id(id: Uuid) -> StoreError {
-    StoreError::Conflict(format!("an entry with id {id} already exists"))
+    StoreError::Conflict(Conflict::DuplicateEntryId(id))
 }
 
-/// Conflict message for a duplicate collection name.
+/// The conflict of a duplicate collection name.
 pub fn duplicate_collection(name: &CollectionName) -> StoreError {
-    StoreError::Conflict(format!("collection {name} already exists"))
+    StoreError::Conflict(Conflict::DuplicateCollection(name.to_string()))
 }
 
 /// The `atom:id` of a feed from its stored UUID.
@@ -204,10 +243,12 @@ pub fn check_retype(
     entries: i64,
 ) -> Result<(), StoreError> {
     if information_type != spec.information_type && entries > 0 {
-        return Err(StoreError::Conflict(format!(
-            "collection {} holds {entries} entries of information type {information_type}; it cannot become {}",
-            spec.name, spec.information_type
-        )));
+        return Err(StoreError::Conflict(Conflict::InformationTypeChange {
+            collection: spec.name.to_string(),
+            entries,
+            current: information_type.to_owned(),
+            requested: spec.information_type.clone(),
+        }));
     }
     Ok(())
 }
@@ -218,9 +259,10 @@ pub fn check_retype(
 /// `Conflict` while it holds entries.
 pub fn check_empty(name: &CollectionName, entries: i64) -> Result<(), StoreError> {
     if entries > 0 {
-        return Err(StoreError::Conflict(format!(
-            "collection {name} still holds {entries} entries; delete them first"
-        )));
+        return Err(StoreError::Conflict(Conflict::CollectionNotEmpty {
+            collection: name.to_string(),
+            entries,
+        }));
     }
     Ok(())
 }
@@ -276,6 +318,10 @@ macro_rules! impl_store {
 
             async fn freshness(&self, name: &$crate::CollectionName) -> $crate::StoreResult<$crate::Freshness> {
                 crate::collections::freshness(&self.$read, name).await
+            }
+
+            async fn visible_freshness(&self, name: &$crate::CollectionName, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::VisibleFreshness> {
+                crate::collections::visible_freshness(&self.$read, name, visibility).await
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %entry.id, collection.name = %entry.collection))]

@@ -96,6 +96,18 @@ pub struct Freshness {
     pub entry_count: i64,
 }
 
+/// A collection's change counters as one caller sees them: only writes to entries that
+/// caller can read (at or below its clearance; published, or drafts it may see) move them,
+/// so the feed's `ETag`, `Last-Modified` and `atom:updated` tell a caller nothing about
+/// entries hidden from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisibleFreshness {
+    /// Sequence number of the latest change the caller can see; 0 when none.
+    pub change_seq: i64,
+    /// Time of that change; the collection's creation time when none.
+    pub last_change: OffsetDateTime,
+}
+
 impl CollectionSpec {
     /// Whether content of `restriction` may be stored in this collection.
     pub fn accepts(&self, restriction: Restriction) -> bool {

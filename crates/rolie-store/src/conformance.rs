@@ -29,6 +29,7 @@ macro_rules! conformance_tests {
             no_update_is_lost_under_sixteen_concurrent_writers,
             deleted_entries_are_gone_and_leave_tombstones,
             freshness_moves_on_every_write,
+            visible_freshness_ignores_writes_the_caller_cannot_see,
             edited_increases_strictly_in_commit_order,
             pages_chain_forward_and_backward_without_gaps,
             a_page_walk_sees_each_unchanged_entry_exactly_once_under_concurrent_inserts,

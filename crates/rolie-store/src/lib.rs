@@ -15,12 +15,12 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 pub use audit::{AuditEntry, AuditRecord};
-pub use collection::{Collection, CollectionName, CollectionSpec, Freshness};
+pub use collection::{Collection, CollectionName, CollectionSpec, Freshness, VisibleFreshness};
 pub use entry::{
     Change, ChangeKind, ContentInfo, DraftVisibility, EntryData, EntryExtras, NewContent, NewEntry,
     NewEntryContent, StoredContent, StoredEntry, Visibility,
 };
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use paging::{
     DEFAULT_PAGE_SIZE, EntryFilter, FeedPage, FeedQuery, InvalidCursor, MAX_PAGE_SIZE, PageKey,
     PagePosition,
@@ -59,6 +59,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The collection's change counters, in one cheap query.
     async fn freshness(&self, name: &CollectionName) -> StoreResult<Freshness>;
+
+    /// The change counters of a collection as `visibility` sees them (`NotFound` when the
+    /// collection does not exist).
+    async fn visible_freshness(
+        &self,
+        name: &CollectionName,
+        visibility: &Visibility,
+    ) -> StoreResult<VisibleFreshness>;
 
     /// Creates an entry and its content. `Conflict` when the collection already holds an
     /// entry with the same `atom:id`; `NotFound` when the collection does not exist.

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
+use rolie_authz::AccessError;
 use rolie_iodef::Syntax;
 use rolie_server::publish::{self, PublishSettings, Submission};
-use rolie_store::CollectionName;
+use rolie_store::{CollectionName, Conflict, StoreError};
 
 use crate::bootstrap;
 use crate::cli::ImportArgs;
@@ -50,26 +51,33 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
             _ => continue,
         };
         let outcome = async {
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read: {e}"))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| Refusal::Other(format!("cannot read: {e}")))?;
             if bytes.len() > settings.max_body_bytes {
-                return Err(format!(
+                return Err(Refusal::Other(format!(
                     "larger than max_body_bytes ({})",
                     settings.max_body_bytes
-                ));
+                )));
             }
             let document = rolie_iodef::parse(Bytes::from(bytes), syntax, &policy)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Refusal::Other(e.to_string()))?;
             let (data, content) = publish::new_entry(
                 &writer.collection().spec,
                 Submission::Document(document),
                 path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
+                &principal.subject,
                 &publish_settings,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Refusal::Other(e.to_string()))?;
             writer
                 .create_entry(data, content)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| match e {
+                    AccessError::Store(StoreError::Conflict(
+                        conflict @ Conflict::DuplicateEntry { .. },
+                    )) => Refusal::Exists(conflict.to_string()),
+                    e => Refusal::Other(e.to_string()),
+                })
         }
         .await;
         match outcome {
@@ -77,11 +85,11 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
                 created += 1;
                 println!("created\t{}\t{}", path.display(), entry.id);
             }
-            Err(e) if e.contains("already holds an entry") => {
+            Err(Refusal::Exists(e)) => {
                 duplicates += 1;
                 println!("exists\t{}\t{e}", path.display());
             }
-            Err(e) => {
+            Err(Refusal::Other(e)) => {
                 refused += 1;
                 println!("refused\t{}\t{e}", path.display());
             }
@@ -93,4 +101,12 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Why a file was not imported.
+enum Refusal {
+    /// The collection already holds this incident at this level.
+    Exists(String),
+    /// Anything else, as a message for the operator.
+    Other(String),
 }

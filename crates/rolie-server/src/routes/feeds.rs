@@ -8,9 +8,10 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::header::{CONTENT_LOCATION, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
+use rolie_authz::AccessError;
 use rolie_model::timestamp;
 use rolie_model::vocabulary::{media_type, property};
-use rolie_store::{EntryFilter, PagePosition, StoreError};
+use rolie_store::{Conflict, EntryFilter, PagePosition, StoreError};
 use time::OffsetDateTime;
 
 use crate::body::read_bounded;
@@ -237,17 +238,28 @@ async fn create_entry(
     let submission = publish::read_submission(&media, bytes, &state.config.restriction_policy)?;
     let slug = publish::slug(headers.get("slug").and_then(|v| v.to_str().ok()));
     let settings = state.config.publish_settings();
-    let (data, content) = publish::new_entry(spec, submission, slug, &settings)?;
+    let (data, content) =
+        publish::new_entry(spec, submission, slug, &principal.subject, &settings)?;
     let incident = incident_label(&data);
+    // The entry in the way is one the caller can see: same incident, same restriction
+    // level (at most the caller's clearance) and, for drafts, the caller's own (see
+    // `publish::atom_id_for`). So naming it reveals nothing.
     let stored = writer
         .create_entry(data, content)
         .await
-        .map_err(|e| match (e, incident) {
-            (StoreError::Conflict(message), Some(incident)) if message.contains("atom:id") => ApiError::Conflict(format!(
-                "{incident} is already published in collection {}; to revise it, PUT the new document to the entry's edit-media URI ({message})",
-                name
-            )),
-            (e, _) => e.into(),
+        .map_err(|e| match e {
+            AccessError::Store(StoreError::Conflict(Conflict::DuplicateEntry {
+                existing, ..
+            })) => {
+                let what = incident.unwrap_or_else(|| "this entry".to_owned());
+                let entry = existing.map_or_else(String::new, |id| {
+                    format!(" as {}", state.urls.entry(id))
+                });
+                ApiError::Conflict(format!(
+                    "{what} is already published in collection {name} at this restriction level{entry}; to revise it, PUT the new document to that entry's edit-media URI"
+                ))
+            }
+            e => e.into(),
         })?;
     tracing::info!(entry.id = %stored.id, collection.name = %spec.name, principal.sub = %principal.subject, "entry created");
     let location = state.urls.entry(stored.id);

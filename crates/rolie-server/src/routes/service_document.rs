@@ -32,11 +32,37 @@ async fn get_service_document(
 ) -> Result<Response, ApiError> {
     negotiate::choose(&headers, &[media_type::ATOM_SERVICE])?;
     let reader = state.gate.reader(&principal);
-    let version = reader.collections_version().await?;
+    // The validator is a hash of what this caller is shown, not of the store-wide
+    // collections version: creating or changing a collection the caller cannot read must
+    // not move its ETag. Listing the collections is one small query, no rendering.
+    let collections = reader.collections().await?;
+    if collections.is_empty() && principal.is_anonymous() {
+        // Nothing is public here: ask for credentials rather than show an empty repository.
+        return Err(ApiError::Unauthorized(
+            "this repository has no public collections; send credentials".into(),
+        ));
+    }
+    let mut listed = Vec::with_capacity(collections.len());
+    for collection in &collections {
+        let c = collection.collection();
+        let spec = &c.spec;
+        listed.push(format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            c.feed_id,
+            spec.name,
+            spec.title,
+            spec.information_type,
+            spec.workspace,
+            spec.accept.join(","),
+            spec.max_restriction.level(),
+            spec.public
+        ));
+    }
+    let listed = listed.join("\u{1e}");
     let validators = Validators::hashed(
         "s",
         &[
-            &version.to_be_bytes(),
+            listed.as_bytes(),
             view_key(&principal).as_bytes(),
             state.urls.base().as_bytes(),
             state.config.fingerprint.as_bytes(),
@@ -45,13 +71,6 @@ async fn get_service_document(
     );
     if let Some(not_modified) = respond::check(&headers, &validators, VARY, PRIVATE) {
         return Ok(not_modified);
-    }
-    let collections = reader.collections().await?;
-    if collections.is_empty() && principal.is_anonymous() {
-        // Nothing is public here: ask for credentials rather than show an empty repository.
-        return Err(ApiError::Unauthorized(
-            "this repository has no public collections; send credentials".into(),
-        ));
     }
     let document = present::service_document(&state.urls, &collections, &state.config.organization);
     Ok(Representation {

@@ -6,6 +6,7 @@ mod admin;
 mod authz;
 mod codings;
 mod connections;
+mod disclosure;
 mod discovery;
 mod entries;
 mod errors;

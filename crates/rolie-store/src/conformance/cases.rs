@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::fixtures::{sample_data, sample_entry, sample_spec};
 use crate::{
-    AuditRecord, ChangeKind, CollectionName, ContentInfo, DraftVisibility, EntryFilter, FeedQuery,
-    NewContent, NewEntryContent, NewFeedToken, PageKey, PagePosition, Store, StoreError,
+    AuditRecord, ChangeKind, CollectionName, Conflict, ContentInfo, DraftVisibility, EntryFilter,
+    FeedQuery, NewContent, NewEntryContent, NewFeedToken, PageKey, PagePosition, Store, StoreError,
     StoredEntry, Visibility,
 };
 
@@ -80,9 +80,9 @@ pub async fn collections_are_created_listed_updated_and_deleted(store: Shared) {
             .create_collection(&sample_spec("alpha"))
             .await
             .map(|_| ()),
-        Err(StoreError::Conflict(
-            "collection alpha already exists".into()
-        )),
+        Err(StoreError::Conflict(Conflict::DuplicateCollection(
+            "alpha".into()
+        ))),
     );
     store
         .create_collection(&sample_spec("beta"))
@@ -287,7 +287,8 @@ pub async fn creating_in_a_missing_collection_is_not_found(store: Shared) {
     );
 }
 
-/// `atom:id` is unique per collection, not across collections.
+/// `atom:id` is unique per collection, not across collections; the conflict is a value
+/// naming the entry that holds the id, never a message to parse.
 pub async fn a_duplicate_atom_id_in_one_collection_conflicts(store: Shared) {
     with_collection(&store, "one").await;
     with_collection(&store, "two").await;
@@ -295,16 +296,20 @@ pub async fn a_duplicate_atom_id_in_one_collection_conflicts(store: Shared) {
     store.create_entry(first.clone()).await.expect("create");
     let mut again = sample_entry("one", 2);
     again.data.atom_id = first.data.atom_id.clone();
-    assert!(matches!(
-        store.create_entry(again.clone()).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert_eq!(
+        store.create_entry(again.clone()).await.map(|_| ()),
+        Err(StoreError::Conflict(Conflict::DuplicateEntry {
+            collection: "one".into(),
+            atom_id: first.data.atom_id.clone(),
+            existing: Some(first.id),
+        }))
+    );
     let mut same_id = sample_entry("one", 3);
     same_id.id = first.id;
-    assert!(matches!(
-        store.create_entry(same_id).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert_eq!(
+        store.create_entry(same_id).await.map(|_| ()),
+        Err(StoreError::Conflict(Conflict::DuplicateEntryId(first.id)))
+    );
     again.collection = name("two");
     store
         .create_entry(again)
@@ -546,6 +551,101 @@ pub async fn freshness_moves_on_every_write(store: Shared) {
         store.freshness(&name("missing")).await,
         Err(StoreError::NotFound)
     );
+}
+
+/// The counters a caller sees move only for writes to entries it can read: a `green`
+/// reader's validators stay put while `red` entries and other people's drafts are
+/// created, revised and deleted, and move when an entry enters or leaves its view.
+pub async fn visible_freshness_ignores_writes_the_caller_cannot_see(store: Shared) {
+    with_collection(&store, "v").await;
+    let seen = |store: Shared| async move {
+        store
+            .visible_freshness(&name("v"), &green_view())
+            .await
+            .expect("visible freshness")
+    };
+    let start = seen(store.clone()).await;
+    assert_eq!(start.change_seq, 0);
+    let collection = store.get_collection(&name("v")).await.expect("collection");
+    assert_eq!(
+        start.last_change, collection.created,
+        "no change yet: creation time"
+    );
+    // Hidden: a red entry, created, revised, deleted; alice's green draft.
+    let mut red = sample_entry("v", 1);
+    red.data.restriction = Restriction::Private;
+    let red = store.create_entry(red).await.expect("create red");
+    let red = store
+        .update_entry(red.id, None, red.data.clone())
+        .await
+        .expect("update red");
+    let mut draft = sample_entry("v", 2);
+    draft.data.draft = true;
+    store.create_entry(draft).await.expect("create draft");
+    store.delete_entry(red.id, None).await.expect("delete red");
+    assert_eq!(
+        seen(store.clone()).await,
+        start,
+        "hidden writes moved the view"
+    );
+    assert_eq!(
+        store
+            .freshness(&name("v"))
+            .await
+            .expect("freshness")
+            .change_seq,
+        4,
+        "the collection's own counters did move"
+    );
+    // Visible: a green entry.
+    let visible = store
+        .create_entry(sample_entry("v", 3))
+        .await
+        .expect("create green");
+    let after_create = seen(store.clone()).await;
+    assert_eq!(after_create.change_seq, 5);
+    assert_eq!(after_create.last_change, visible.edited);
+    // Leaving the view (raised to red) moves it too: the entry disappears for the caller.
+    let mut raised = visible.data.clone();
+    raised.restriction = Restriction::Private;
+    store
+        .update_entry(visible.id, None, raised)
+        .await
+        .expect("raise");
+    let after_raise = seen(store.clone()).await;
+    assert!(after_raise.change_seq > after_create.change_seq);
+    // Bob's own draft is his to see.
+    let mut own = sample_entry("v", 4);
+    own.publisher = "bob".into();
+    own.data.draft = true;
+    store.create_entry(own).await.expect("bob's draft");
+    assert!(seen(store.clone()).await.change_seq > after_raise.change_seq);
+    // Everything is seen by an administrator's view.
+    assert_eq!(
+        store
+            .visible_freshness(&name("v"), &Visibility::everything())
+            .await
+            .expect("all")
+            .change_seq,
+        store
+            .freshness(&name("v"))
+            .await
+            .expect("freshness")
+            .change_seq
+    );
+    assert_eq!(
+        store
+            .visible_freshness(&name("missing"), &green_view())
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+fn green_view() -> Visibility {
+    Visibility {
+        clearance: Restriction::Partner,
+        drafts: DraftVisibility::OwnedBy("bob".into()),
+    }
 }
 
 /// Concurrent creates get distinct, strictly increasing `app:edited` in sequence order.
