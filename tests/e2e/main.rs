@@ -1,9 +1,11 @@
 //! End-to-end tests of the built `rolie` binary, run as a separate process: first run,
-//! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas.
+//! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas, the health
+//! check.
 
 mod config;
 mod durability;
 mod first_run;
+mod healthcheck;
 mod replicas;
 mod shutdown;
 mod soak;
