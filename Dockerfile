@@ -10,5 +10,8 @@ COPY --from=build /src/target/release/rolie /usr/local/bin/rolie
 USER rolie
 WORKDIR /var/lib/rolie
 EXPOSE 8080
+# `rolie healthcheck` GETs http://127.0.0.1:8080/readyz (ROLIE_HEALTHCHECK_URL when serving
+# elsewhere); the shell here is dash and there is no curl, so the binary checks itself.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["rolie", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/rolie"]
 CMD ["serve"]

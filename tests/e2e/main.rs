@@ -1,9 +1,13 @@
 //! End-to-end tests of the built `rolie` binary, run as a separate process: first run,
-//! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas.
+//! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas, the health
+//! check; and the files that tell how to run it: the container deployment and the README.
 
 mod config;
+mod deployment;
 mod durability;
 mod first_run;
+mod healthcheck;
+mod readme;
 mod replicas;
 mod shutdown;
 mod soak;

@@ -30,6 +30,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the audit log, newest first.
     Audit(AuditArgs),
+    /// GET the readiness endpoint of a running server: exit 0 on 200, 1 otherwise (for
+    /// container health checks; needs no configuration).
+    Healthcheck(HealthcheckArgs),
 }
 
 /// `rolie token`.
@@ -79,6 +82,17 @@ pub struct AuditArgs {
     /// How many records.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
+}
+
+/// Where `rolie healthcheck` looks when told nothing: the default listen address.
+pub const DEFAULT_HEALTHCHECK_URL: &str = "http://127.0.0.1:8080/readyz";
+
+/// `rolie healthcheck`.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// Readiness URL of the server, plain HTTP.
+    #[arg(long, env = "ROLIE_HEALTHCHECK_URL", default_value = DEFAULT_HEALTHCHECK_URL)]
+    pub url: String,
 }
 
 /// Settings that can come from flags and `ROLIE_*` variables.

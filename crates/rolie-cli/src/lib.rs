@@ -16,6 +16,11 @@ use crate::settings::Settings;
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A health check only talks to a server: it must not depend on (or fail with) the
+    // configuration that server was started with.
+    if let Some(Command::Healthcheck(args)) = &cli.command {
+        return commands::healthcheck::run(args);
+    }
     let settings = match Settings::load(&cli.settings) {
         Ok(settings) => settings,
         Err(e) => {
@@ -45,6 +50,7 @@ pub fn main() -> ExitCode {
             Command::Token(args) => commands::token::run(settings, args).await,
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
+            Command::Healthcheck(_) => unreachable!("answered before the settings are loaded"),
         }
     });
     match result {

@@ -1,25 +1,21 @@
-//! The shared corpus of real IODEF documents gives the outcome its README states: every
-//! v1, v2 and JSON document is accepted except two negative samples. Extractions asserted
-//! here were read off the files by hand.
+//! The corpus of real IODEF documents in `tests/corpus/iodef` gives the outcome its README
+//! states: every v1, v2 and JSON document is accepted except two negative samples.
+//! Extractions asserted here were read off the files by hand.
 
 use rolie_iodef::{Format, IncidentId, IodefError};
 use rolie_model::vocabulary::{information_type, ns, property, scheme};
 use rolie_model::{Restriction, RestrictionPolicy};
 use time::macros::datetime;
 
-use crate::support::{corpus_accepted, corpus_or_skip, parse_corpus, parse_corpus_with};
+use crate::support::{corpus_accepted, corpus_root, parse_corpus, parse_corpus_with};
 
 /// Corpus README "Expected outcome": every file in v1/, v2/ and json/ is accepted except
 /// `v1/xml-iodef-pod-doctype.xml` and `json/cddl-validator-failed-campaign.json`.
 #[test]
 fn every_corpus_document_gets_the_outcome_the_readme_states() {
-    let Some(root) = corpus_or_skip("every_corpus_document_gets_the_outcome_the_readme_states")
-    else {
-        return;
-    };
     let mut checked = 0;
     for folder in ["v1", "v2", "json"] {
-        let mut names: Vec<String> = std::fs::read_dir(root.join(folder))
+        let mut names: Vec<String> = std::fs::read_dir(corpus_root().join(folder))
             .expect("corpus folders are readable")
             .map(|e| {
                 e.expect("directory entries are readable")
@@ -31,7 +27,7 @@ fn every_corpus_document_gets_the_outcome_the_readme_states() {
         names.sort();
         for name in names {
             let relative = format!("{folder}/{name}");
-            let result = parse_corpus(&root, &relative);
+            let result = parse_corpus(&relative);
             match relative.as_str() {
                 "v1/xml-iodef-pod-doctype.xml" | "json/cddl-validator-failed-campaign.json" => {
                     assert!(result.is_err(), "{relative} was accepted");
@@ -52,10 +48,7 @@ fn every_corpus_document_gets_the_outcome_the_readme_states() {
 /// IODEF-SEC-1: the DTD-era sample is refused before any IODEF rule, as Malformed (400).
 #[test]
 fn doctype_sample_is_malformed_and_says_doctype() {
-    let Some(root) = corpus_or_skip("doctype_sample_is_malformed_and_says_doctype") else {
-        return;
-    };
-    let error = parse_corpus(&root, "v1/xml-iodef-pod-doctype.xml").unwrap_err();
+    let error = parse_corpus("v1/xml-iodef-pod-doctype.xml").unwrap_err();
     assert!(error.is_malformed(), "{error}");
     assert!(error.to_string().contains("DOCTYPE"), "{error}");
 }
@@ -63,10 +56,7 @@ fn doctype_sample_is_malformed_and_says_doctype() {
 /// IODEF-DT-3: a CBOR tag prefix around GenerationTime is not a DATETIME (422).
 #[test]
 fn cbor_tagged_generation_time_is_invalid_and_named() {
-    let Some(root) = corpus_or_skip("cbor_tagged_generation_time_is_invalid_and_named") else {
-        return;
-    };
-    let error = parse_corpus(&root, "json/cddl-validator-failed-campaign.json").unwrap_err();
+    let error = parse_corpus("json/cddl-validator-failed-campaign.json").unwrap_err();
     let IodefError::Invalid {
         path,
         rule,
@@ -86,11 +76,7 @@ fn cbor_tagged_generation_time_is_invalid_and_named() {
 /// RFC 7970 §7.1 minimal document: the mandatory parts only.
 #[test]
 fn rfc7970_minimal_document_yields_its_identity_and_dates() {
-    let Some(root) = corpus_or_skip("rfc7970_minimal_document_yields_its_identity_and_dates")
-    else {
-        return;
-    };
-    let document = corpus_accepted(&root, "v2/rfc7970-7.1-minimal.xml");
+    let document = corpus_accepted("v2/rfc7970-7.1-minimal.xml");
     assert_eq!(document.format, Format::XmlV2);
     assert_eq!(document.version, "2.00");
     assert_eq!(document.lang.as_deref(), Some("en"));
@@ -126,10 +112,7 @@ fn rfc7970_minimal_document_yields_its_identity_and_dates() {
 /// RFC 7970 §7.2 campaign: TLP green resolves to partner; indicators only → indicator feed.
 #[test]
 fn campaign_document_is_partner_level_indicator_content() {
-    let Some(root) = corpus_or_skip("campaign_document_is_partner_level_indicator_content") else {
-        return;
-    };
-    let document = corpus_accepted(&root, "v2/rfc7970-7.2-campaign-indicators.xml");
+    let document = corpus_accepted("v2/rfc7970-7.2-campaign-indicators.xml");
     let incident = &document.incidents[0];
     assert_eq!(incident.purpose, "watch");
     assert_eq!(incident.restriction_label, "green");
@@ -155,22 +138,14 @@ fn campaign_document_is_partner_level_indicator_content() {
 /// (whitespace in the description is collapsed).
 #[test]
 fn prefixed_campaign_reads_the_same_as_the_default_namespace_one() {
-    let Some(root) =
-        corpus_or_skip("prefixed_campaign_reads_the_same_as_the_default_namespace_one")
-    else {
-        return;
-    };
-    let plain = corpus_accepted(&root, "v2/rfc7970-7.2-campaign-indicators.xml");
-    let prefixed = corpus_accepted(&root, "v2/rfc7970-7.2-campaign-indicators-prefixed.xml");
+    let plain = corpus_accepted("v2/rfc7970-7.2-campaign-indicators.xml");
+    let prefixed = corpus_accepted("v2/rfc7970-7.2-campaign-indicators-prefixed.xml");
     assert_eq!(plain.incidents, prefixed.incidents);
 }
 
 /// IODEF-ID-2: the five guidance examples pad their IncidentIDs; identity is trimmed.
 #[test]
 fn guidance_incident_ids_are_trimmed() {
-    let Some(root) = corpus_or_skip("guidance_incident_ids_are_trimmed") else {
-        return;
-    };
     for (file, id) in [
         ("v2/guidance-ddos.xml", "189701"),
         ("v2/guidance-spear-phishing.xml", "189601"),
@@ -178,7 +153,7 @@ fn guidance_incident_ids_are_trimmed() {
         ("v2/guidance-malware-delivery-url.xml", "189801"),
         ("v2/guidance-iot-malware.xml", "189802"),
     ] {
-        let document = corpus_accepted(&root, file);
+        let document = corpus_accepted(file);
         assert_eq!(document.incidents[0].id.id, id, "{file}");
         assert_eq!(document.incidents[0].id.name, "csirt.example.com", "{file}");
         // IODEF-PROC-3: none of them states a language.
@@ -194,17 +169,14 @@ fn guidance_incident_ids_are_trimmed() {
 /// IODEF-RES-1: `restriction="default"` follows the server's policy.
 #[test]
 fn default_restriction_follows_the_configured_policy() {
-    let Some(root) = corpus_or_skip("default_restriction_follows_the_configured_policy") else {
-        return;
-    };
-    let strict = corpus_accepted(&root, "v2/guidance-ddos.xml");
+    let strict = corpus_accepted("v2/guidance-ddos.xml");
     assert_eq!(strict.incidents[0].restriction_label, "default");
     assert_eq!(strict.restriction, Restriction::Private);
     let policy = RestrictionPolicy {
         default_level: Restriction::Partner,
         ..RestrictionPolicy::default()
     };
-    let relaxed = parse_corpus_with(&root, "v2/guidance-ddos.xml", &policy).unwrap();
+    let relaxed = parse_corpus_with("v2/guidance-ddos.xml", &policy).unwrap();
     assert_eq!(relaxed.restriction, Restriction::Partner);
 }
 
@@ -212,13 +184,10 @@ fn default_restriction_follows_the_configured_policy() {
 /// fractional seconds.
 #[test]
 fn guidance_documents_publish_at_report_time() {
-    let Some(root) = corpus_or_skip("guidance_documents_publish_at_report_time") else {
-        return;
-    };
-    let ddos = corpus_accepted(&root, "v2/guidance-ddos.xml");
+    let ddos = corpus_accepted("v2/guidance-ddos.xml");
     assert_eq!(ddos.published(), Some(datetime!(2013-02-05 01:34:45 UTC)));
     assert_eq!(ddos.updated(), Some(datetime!(2013-02-05 01:15:45 UTC)));
-    let malware = corpus_accepted(&root, "v2/guidance-malware.xml");
+    let malware = corpus_accepted("v2/guidance-malware.xml");
     assert_eq!(
         malware.incidents[0].report_time,
         Some(datetime!(2013-03-07 10:44:56.757 UTC))
@@ -233,10 +202,7 @@ fn guidance_documents_publish_at_report_time() {
 /// `ext-value` restrictions resolve to private without configuration.
 #[test]
 fn longlong_example_has_four_incidents_with_repeated_ids() {
-    let Some(root) = corpus_or_skip("longlong_example_has_four_incidents_with_repeated_ids") else {
-        return;
-    };
-    let document = corpus_accepted(&root, "v2/longlong-example.xml");
+    let document = corpus_accepted("v2/longlong-example.xml");
     assert_eq!(document.incidents.len(), 4);
     let ids: Vec<&str> = document
         .incidents
@@ -265,11 +231,8 @@ fn longlong_example_has_four_incidents_with_repeated_ids() {
 /// The JSON counterpart of LongLong gives the same incidents' identities.
 #[test]
 fn longlong_json_agrees_with_the_xml() {
-    let Some(root) = corpus_or_skip("longlong_json_agrees_with_the_xml") else {
-        return;
-    };
-    let xml = corpus_accepted(&root, "v2/longlong-example.xml");
-    let json = corpus_accepted(&root, "json/converter-longlong-example.json");
+    let xml = corpus_accepted("v2/longlong-example.xml");
+    let json = corpus_accepted("json/converter-longlong-example.json");
     let ids = |d: &rolie_iodef::IodefDocument| {
         d.incidents.iter().map(|i| i.id.clone()).collect::<Vec<_>>()
     };
@@ -280,10 +243,7 @@ fn longlong_json_agrees_with_the_xml() {
 /// IODEF-ID-3: iodeflib's file concatenates the four RFC 5070 examples, two sharing an id.
 #[test]
 fn iodeflib_file_has_four_incidents_and_a_duplicate_id() {
-    let Some(root) = corpus_or_skip("iodeflib_file_has_four_incidents_and_a_duplicate_id") else {
-        return;
-    };
-    let document = corpus_accepted(&root, "v1/iodeflib-four-incidents.xml");
+    let document = corpus_accepted("v1/iodeflib-four-incidents.xml");
     assert_eq!(document.format, Format::XmlV1);
     assert_eq!(document.format.rolie_format().ns, ns::IODEF_1);
     let ids: Vec<&str> = document
@@ -309,10 +269,7 @@ fn iodeflib_file_has_four_incidents_and_a_duplicate_id() {
 /// IODEF-EXT-1: v1 private enum extensions resolve to their `ext-*` values.
 #[test]
 fn v1_extension_values_resolve_to_their_ext_attributes() {
-    let Some(root) = corpus_or_skip("v1_extension_values_resolve_to_their_ext_attributes") else {
-        return;
-    };
-    let document = corpus_accepted(&root, "v1/xmpp-ftw-readme-extensions.xml");
+    let document = corpus_accepted("v1/xmpp-ftw-readme-extensions.xml");
     let incident = &document.incidents[0];
     assert_eq!(incident.purpose, "new-purpose");
     assert_eq!(incident.restriction, Restriction::NeedToKnow);
@@ -330,21 +287,18 @@ fn v1_extension_values_resolve_to_their_ext_attributes() {
 /// The JSON minimal example reads like its XML original (spec-iodef §4).
 #[test]
 fn json_minimal_agrees_with_the_xml_minimal() {
-    let Some(root) = corpus_or_skip("json_minimal_agrees_with_the_xml_minimal") else {
-        return;
-    };
-    let xml = corpus_accepted(&root, "v2/rfc7970-7.1-minimal.xml");
+    let xml = corpus_accepted("v2/rfc7970-7.1-minimal.xml");
     for file in ["json/jsoniodef-minimal.json", "json/converter-minimal.json"] {
-        let json = corpus_accepted(&root, file);
+        let json = corpus_accepted(file);
         assert_eq!(json.format, Format::Json);
         assert_eq!(json.incidents, xml.incidents, "{file}");
     }
     assert_eq!(
-        corpus_accepted(&root, "json/jsoniodef-minimal.json").version,
+        corpus_accepted("json/jsoniodef-minimal.json").version,
         "2.0"
     );
     assert_eq!(
-        corpus_accepted(&root, "json/converter-minimal.json").version,
+        corpus_accepted("json/converter-minimal.json").version,
         "2.00"
     );
 }
@@ -352,10 +306,7 @@ fn json_minimal_agrees_with_the_xml_minimal() {
 /// ML_STRING as `{value}` objects, and a document without `lang` (IODEF-PROC-3).
 #[test]
 fn converted_malware_json_reads_object_descriptions() {
-    let Some(root) = corpus_or_skip("converted_malware_json_reads_object_descriptions") else {
-        return;
-    };
-    let document = corpus_accepted(&root, "json/converter-malware1-from-xml.json");
+    let document = corpus_accepted("json/converter-malware1-from-xml.json");
     let incident = &document.incidents[0];
     assert_eq!(
         incident.descriptions,

@@ -1,6 +1,6 @@
-//! Integration tests of rolie-iodef: the shared corpus of real documents, fixtures we
-//! author, hostile inputs, and the JSON binding. Rule IDs in doc comments point into
-//! `shared/spec/spec-iodef.md` and `shared/spec/spec-rolie.md`.
+//! Integration tests of rolie-iodef: the corpus of real documents in `tests/corpus/iodef`,
+//! fixtures we author, hostile inputs, and the JSON binding. Rule IDs in doc comments point
+//! into `shared/spec/spec-iodef.md` and `shared/spec/spec-rolie.md`.
 
 mod corpus;
 mod fixtures;

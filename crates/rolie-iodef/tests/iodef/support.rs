@@ -24,15 +24,14 @@ pub fn accepted(name: &str, syntax: Syntax) -> IodefDocument {
     parse_fixture(name, syntax).expect("the fixture is a valid IODEF document")
 }
 
-/// `shared/corpus/iodef` next to the checkout, when it is there.
-pub fn corpus_root() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/iodef");
-    root.is_dir().then_some(root)
+/// `tests/corpus/iodef` of the repository: real documents with the expected outcome of
+/// each in its README. It ships with the repository, so a missing file is a test failure.
+pub fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/iodef")
 }
 
-/// Parses `shared/corpus/iodef/<relative>` under `policy`.
+/// Parses `tests/corpus/iodef/<relative>` under `policy`.
 pub fn parse_corpus_with(
-    root: &Path,
     relative: &str,
     policy: &RestrictionPolicy,
 ) -> Result<IodefDocument, IodefError> {
@@ -41,33 +40,21 @@ pub fn parse_corpus_with(
     } else {
         Syntax::Xml
     };
-    let bytes = std::fs::read(root.join(relative)).expect("corpus files are readable");
+    let path = corpus_root().join(relative);
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("corpus file {} is readable: {e}", path.display()));
     rolie_iodef::parse(Bytes::from(bytes), syntax, policy)
 }
 
 /// Parses a corpus file under the default policy.
-pub fn parse_corpus(root: &Path, relative: &str) -> Result<IodefDocument, IodefError> {
-    parse_corpus_with(root, relative, &RestrictionPolicy::default())
+pub fn parse_corpus(relative: &str) -> Result<IodefDocument, IodefError> {
+    parse_corpus_with(relative, &RestrictionPolicy::default())
 }
 
 /// Parses a corpus file that the corpus README says must be accepted.
-pub fn corpus_accepted(root: &Path, relative: &str) -> IodefDocument {
-    match parse_corpus(root, relative) {
+pub fn corpus_accepted(relative: &str) -> IodefDocument {
+    match parse_corpus(relative) {
         Ok(document) => document,
         Err(error) => panic!("{relative} was refused: {error}"),
     }
-}
-
-/// The corpus root, or `None` after saying that the calling test is skipped.
-pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
-    let root = corpus_root();
-    if root.is_none() {
-        eprintln!(
-            "{test}: skipped, shared/corpus/iodef was not found next to the checkout (expected at {})",
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/corpus/iodef")
-                .display()
-        );
-    }
-    root
 }

@@ -19,6 +19,42 @@ fn instantiate(template: &str) -> String {
         .replace("{id}", "01890000-0000-7000-8000-000000000000")
 }
 
+/// Paths (`/components/responses/Conflict/...`) of every member whose value is null.
+fn null_members(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(members) => {
+            for (key, member) in members {
+                let here = format!("{path}/{key}");
+                if member.is_null() {
+                    found.push(here);
+                } else {
+                    null_members(member, &here, found);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                null_members(item, &format!("{path}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An unquoted comma inside a `{description: ...}` flow mapping turns the rest of the text
+/// into keys with no value, which OpenAPI validators reject; no member of the contract is
+/// ever meant to be null, so any null is such a split. `.ci/run` also runs a full OpenAPI 3.1
+/// validator; this catches the commonest mistake without Python.
+#[test]
+fn the_openapi_file_has_no_member_without_a_value() {
+    let mut found = Vec::new();
+    null_members(&specification(), "", &mut found);
+    assert!(
+        found.is_empty(),
+        "members with no value (quote text that contains a comma): {found:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_file_describes_exactly_the_routes_the_server_has() {
     let spec = specification();
