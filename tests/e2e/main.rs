@@ -2,6 +2,7 @@
 //! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas, the health
 //! check; and the files that tell how to run it: the container deployment and the README.
 
+mod clients;
 mod config;
 mod deployment;
 mod durability;

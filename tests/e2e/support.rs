@@ -183,7 +183,9 @@ impl Drop for Server {
 /// `ROLIE_TEST_DATABASE_URL` is not set.
 pub async fn postgres_db(test: &str) -> Option<TestDb> {
     if postgres_url().is_none() {
-        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL to run {test}");
+        rolie_testkit::skip(&format!(
+            "{test}: skipped: set ROLIE_TEST_DATABASE_URL to run it"
+        ));
         return None;
     }
     Some(TestDb::create(Backend::Postgres).await)

@@ -3,6 +3,7 @@
 //! Needs `ROLIE_TEST_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); without
 //! it every test prints why it skipped.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use rolie_store::conformance::Harness;
@@ -51,7 +52,10 @@ impl Drop for TempDatabase {
 
 async fn fresh() -> Option<Harness> {
     let Ok(admin_url) = std::env::var("ROLIE_TEST_DATABASE_URL") else {
-        eprintln!(
+        // Written to the process's standard error, which the test harness does not capture,
+        // so the skip shows in `cargo test` output instead of passing as a silent "ok".
+        let _ = writeln!(
+            std::io::stderr(),
             "skipped: set ROLIE_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the PostgreSQL conformance suite"
         );
         return None;

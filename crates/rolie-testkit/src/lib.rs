@@ -36,7 +36,10 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     if $crate::postgres_url().is_none() {
-                        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run this test on PostgreSQL");
+                        $crate::skip(concat!(
+                            module_path!(), "::", stringify!($case),
+                            ": skipped: set ROLIE_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run this test on PostgreSQL"
+                        ));
                         return;
                     }
                     super::$case($crate::Backend::Postgres).await;
@@ -44,6 +47,14 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// Says that a test skipped, where `cargo test` output shows it. The test harness captures
+/// `eprintln!` of a passing test and prints it only with `--show-output`, so a skip would look
+/// like any other "ok"; a write to the process's own standard error is not captured.
+pub fn skip(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 /// Turns on test logs when `TEST_LOG` is set; silent otherwise.

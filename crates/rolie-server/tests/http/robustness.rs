@@ -594,7 +594,7 @@ async fn a_principal_over_its_rate_limit_gets_429_with_retry_after() {
 #[tokio::test]
 async fn a_database_outage_gives_503_and_service_resumes() {
     let Some(admin_url) = postgres_url() else {
-        eprintln!("skipped: set ROLIE_TEST_DATABASE_URL to run the outage test");
+        rolie_testkit::skip("skipped: set ROLIE_TEST_DATABASE_URL to run the outage test");
         return;
     };
     let target: std::net::SocketAddr = {
@@ -688,7 +688,7 @@ async fn a_full_disk_refuses_writes_and_keeps_reads() {
         .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs", &path])
         .status();
     if !mounted.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: mounting a small tmpfs needs root");
+        rolie_testkit::skip("skipped: mounting a small tmpfs needs root");
         return;
     }
     let _unmount = Unmount(path.clone());
@@ -781,7 +781,7 @@ async fn a_database_whose_file_system_turns_read_only_refuses_writes_and_keeps_r
             &["-o", "loop,errors=remount-ro", &image_path, &mount_path],
         )
     {
-        eprintln!("skipped: needs root, mkfs.ext4 and loop devices");
+        rolie_testkit::skip("skipped: needs root, mkfs.ext4 and loop devices");
         return;
     }
     let _unmount = Unmount(mount_path.clone());
@@ -795,7 +795,7 @@ async fn a_database_whose_file_system_turns_read_only_refuses_writes_and_keeps_r
         .to_owned();
     let trigger = format!("/sys/fs/ext4/{device}/trigger_fs_error");
     if !std::path::Path::new(&trigger).exists() {
-        eprintln!("skipped: this kernel cannot trigger an ext4 error");
+        rolie_testkit::skip("skipped: this kernel cannot trigger an ext4 error");
         return;
     }
     let app = TestApp::builder(Backend::Sqlite)

@@ -1,0 +1,204 @@
+//! The clients people run, against the real binary: `curl --compressed`, and Python
+//! `requests` + `feedparser` (tests/e2e/clients.py). Both ask for compression and decode it;
+//! every document and every error status must come out readable.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{SECRET, Server, free_port, post_incident, token};
+
+const INCIDENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">
+  <Incident purpose="reporting" restriction="green">
+    <IncidentID name="csirt.example.test">CLIENTS-1</IncidentID>
+    <GenerationTime>2024-03-05T09:30:12Z</GenerationTime>
+    <Description>Seen by the clients people run</Description>
+    <Contact type="organization" role="creator">
+      <ContactName>Example Test CSIRT</ContactName>
+      <Email><EmailTo>csirt@example.test</EmailTo></Email>
+    </Contact>
+  </Incident>
+</IODEF-Document>
+"#;
+
+/// A server with a known secret and a small body limit, holding one incident; returns the
+/// server, the admin token and the entry's and content's URLs.
+async fn server_with_an_incident(dir: &Path) -> (Server, String, String, String) {
+    let server = Server::start(
+        dir,
+        free_port(),
+        &[
+            ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
+            ("ROLIE_MAX_BODY_BYTES", "65536".to_owned()),
+        ],
+    )
+    .await;
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let created = post_incident(&reqwest::Client::new(), &server.base_url, &admin, INCIDENT)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(created.status().as_u16(), 201);
+    let entry = created
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("Location")
+        .to_owned();
+    let content = entry.replace("/rolie/entries/", "/rolie/content/");
+    (server, admin, entry, content)
+}
+
+/// `curl --compressed` (it asks for every coding it supports and fails with exit code 61
+/// when a body is not what `Content-Encoding` says) reads every document and error.
+#[tokio::test]
+async fn curl_compressed_reads_every_document_and_error() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (server, admin, entry, content) = server_with_an_incident(dir.path()).await;
+    let base = server.base_url.clone();
+    let auth = format!("Authorization: Bearer {admin}");
+    let cases: Vec<(&str, Vec<String>, u16)> = vec![
+        (
+            "service document",
+            vec![
+                format!("{base}/rolie/servicedocument"),
+                "-H".into(),
+                auth.clone(),
+            ],
+            200,
+        ),
+        (
+            "feed",
+            vec![
+                format!("{base}/rolie/feeds/incidents"),
+                "-H".into(),
+                auth.clone(),
+            ],
+            200,
+        ),
+        ("entry", vec![entry.clone(), "-H".into(), auth.clone()], 200),
+        (
+            "content",
+            vec![content.clone(), "-H".into(), auth.clone()],
+            200,
+        ),
+        ("401", vec![format!("{base}/rolie/feeds/incidents")], 401),
+        (
+            "404",
+            vec![format!("{base}/nothing/here"), "-H".into(), auth.clone()],
+            404,
+        ),
+        (
+            "409",
+            vec![
+                format!("{base}/rolie/feeds/incidents"),
+                "-H".into(),
+                auth.clone(),
+                "-H".into(),
+                "Content-Type: application/xml".into(),
+                "--data-binary".into(),
+                INCIDENT.into(),
+            ],
+            409,
+        ),
+    ];
+    for (name, args, status) in cases {
+        let body = dir.path().join("body");
+        let headers = dir.path().join("headers");
+        let output = Command::new("curl")
+            .args(["--compressed", "-s", "-S", "-o"])
+            .arg(&body)
+            .arg("-D")
+            .arg(&headers)
+            .args(["-w", "%{http_code}"])
+            .args(&args)
+            .output()
+            .expect("run curl");
+        assert!(
+            output.status.success(),
+            "{name}: curl failed ({:?}): {}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            status.to_string(),
+            "{name}"
+        );
+        let headers = std::fs::read_to_string(&headers)
+            .expect("headers")
+            .to_ascii_lowercase();
+        assert!(
+            headers.contains("content-encoding: "),
+            "{name}: curl asked for compression and got none: {headers}"
+        );
+        let body = std::fs::read(&body).expect("body");
+        if status >= 400 {
+            let problem: serde_json::Value =
+                serde_json::from_slice(&body).expect("a decoded JSON problem document");
+            assert_eq!(problem["status"], status, "{name}");
+        } else if name == "content" {
+            assert_eq!(body, INCIDENT.as_bytes(), "{name}");
+        } else {
+            assert!(
+                body.starts_with(b"<?xml"),
+                "{name}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+    server.kill();
+}
+
+/// The interpreter with `requests` and `feedparser`: `ROLIE_TEST_PYTHON` (CI sets it to its
+/// virtualenv), else a `python3` that has both; `None` when there is none.
+fn python() -> Option<String> {
+    if let Ok(python) = std::env::var("ROLIE_TEST_PYTHON") {
+        return Some(python);
+    }
+    let has_modules = Command::new("python3")
+        .args(["-c", "import requests, feedparser"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    has_modules.then(|| "python3".to_owned())
+}
+
+/// Python `requests` raised `ContentDecodingError` on the first 401; now every document and
+/// every error status decodes, and `feedparser` reads the feed with `bozo == 0`.
+#[tokio::test]
+async fn python_requests_and_feedparser_read_every_document_and_error() {
+    let Some(python) = python() else {
+        rolie_testkit::skip(
+            "clients::python_requests_and_feedparser_read_every_document_and_error: skipped: set ROLIE_TEST_PYTHON to a Python with requests and feedparser (.ci/run does)",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (server, admin, entry, content) = server_with_an_incident(dir.path()).await;
+    let incident_file = dir.path().join("incident.xml");
+    std::fs::write(&incident_file, INCIDENT).expect("write incident");
+    let base = server.base_url.clone();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/clients.py");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .env("ROLIE_BASE", base)
+            .env("ROLIE_TOKEN", admin)
+            .env("ROLIE_READER", token("reader", "rolie:read"))
+            .env("ROLIE_ENTRY", entry)
+            .env("ROLIE_CONTENT", content)
+            .env("ROLIE_INCIDENT_FILE", incident_file)
+            .output()
+            .expect("run python")
+    })
+    .await
+    .expect("python task");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "clients.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("0 failed"), "{stdout}");
+    server.kill();
+}
