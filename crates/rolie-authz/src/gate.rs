@@ -336,9 +336,12 @@ impl Reader<'_> {
 
     /// An entry and its collection. Entries the caller may not see, by clearance, draft
     /// state or collection, are `NotFound`: their existence is not revealed (R-PROF-AUTHZ-b).
+    /// An anonymous caller is asked for credentials instead, whether the entry exists or
+    /// not, as it is for a collection it may not read: only public entries answer without
+    /// them, and clients that send credentials only when challenged can log in.
     ///
     /// # Errors
-    /// `Store(NotFound)` or a store failure.
+    /// `Store(NotFound)`, `Unauthenticated` for anonymous callers, or a store failure.
     pub async fn entry(&self, id: Uuid) -> Result<(StoredEntry, ReadableCollection), AccessError> {
         self.entry_as(id, &self.visibility()).await
     }
@@ -348,10 +351,15 @@ impl Reader<'_> {
         id: Uuid,
         visibility: &Visibility,
     ) -> Result<(StoredEntry, ReadableCollection), AccessError> {
-        let entry = self.gate.store.get_entry(id, visibility).await?;
+        let hidden = || Gate::hidden(self.principal);
+        let entry = match self.gate.store.get_entry(id, visibility).await {
+            Ok(entry) => entry,
+            Err(StoreError::NotFound) => return Err(hidden()),
+            Err(e) => return Err(e.into()),
+        };
         let collection = self.gate.store.get_collection(&entry.collection).await?;
         if !self.may_read(&collection.spec) {
-            return Err(StoreError::NotFound.into());
+            return Err(hidden());
         }
         Ok((entry, ReadableCollection(collection)))
     }
@@ -363,7 +371,11 @@ impl Reader<'_> {
     pub async fn content(&self, id: Uuid) -> Result<StoredContent, AccessError> {
         let visibility = self.visibility();
         self.entry_as(id, &visibility).await?;
-        Ok(self.gate.store.get_content(id, &visibility).await?)
+        match self.gate.store.get_content(id, &visibility).await {
+            Ok(content) => Ok(content),
+            Err(StoreError::NotFound) => Err(Gate::hidden(self.principal)),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

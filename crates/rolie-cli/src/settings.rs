@@ -108,6 +108,8 @@ pub struct RateLimitSection {
     /// Feed reads and writes per principal, by collection.
     #[serde(default)]
     pub collections: BTreeMap<String, rolie_server::rate_limit::RateLimit>,
+    /// Unauthenticated requests per address (default 600 a minute, burst 120).
+    pub anonymous: Option<rolie_server::rate_limit::RateLimit>,
 }
 
 /// The TOML file.

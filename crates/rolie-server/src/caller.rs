@@ -48,12 +48,24 @@ impl FromRequestParts<AppState> for Caller {
             client_certificate: parts.extensions.get::<ClientCertificate>(),
             secure: connection.is_some_and(|c| c.tls) || state.config.behind_tls_proxy,
         };
-        let principal = state.authn.authenticate(&credentials).await?;
-        let key = if principal.is_anonymous() {
-            let peer = connection
+        let address = format!(
+            "anonymous@{}",
+            connection
                 .map(|c| c.peer.ip().to_string())
-                .unwrap_or_default();
-            format!("anonymous@{peer}")
+                .unwrap_or_default()
+        );
+        // Requests without working credentials count against their address's limit, so a
+        // flood of them (each one an audit record when it is a write) is bounded.
+        let principal = match state.authn.authenticate(&credentials).await {
+            Ok(principal) => principal,
+            Err(e) => {
+                state.limits.check_anonymous(&address)?;
+                return Err(e.into());
+            }
+        };
+        let key = if principal.is_anonymous() {
+            state.limits.check_anonymous(&address)?;
+            address
         } else {
             principal.subject.clone()
         };

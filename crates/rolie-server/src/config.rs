@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub max_concurrent_requests: usize,
     /// Requests per principal (anonymous callers: per address); `None` for no limit.
     pub rate_limit: Option<RateLimit>,
+    /// Per-address limit of unauthenticated requests (`None`: unlimited).
+    pub anonymous_rate_limit: Option<RateLimit>,
     /// Feed reads and writes per principal on a collection, by collection name.
     pub collection_rate_limits: BTreeMap<String, RateLimit>,
     /// A digest of the configuration that shapes what callers see (policy, collections);
@@ -66,6 +68,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECONDS),
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             rate_limit: None,
+            anonymous_rate_limit: Some(crate::rate_limit::DEFAULT_ANONYMOUS),
             collection_rate_limits: BTreeMap::new(),
             fingerprint: String::new(),
         }

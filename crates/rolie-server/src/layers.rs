@@ -110,19 +110,23 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
     ) {
         return next.run(request).await;
     }
-    let subject = AuditSubject::default();
-    request.extensions_mut().insert(subject.clone());
-    let route = request
+    // A path no route serves changes nothing: recording it would let anyone fill the log.
+    let Some(route) = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "(unrouted)".to_owned(), |m| m.as_str().to_owned());
+        .map(|m| m.as_str().to_owned())
+    else {
+        return next.run(request).await;
+    };
+    let subject = AuditSubject::default();
+    request.extensions_mut().insert(subject.clone());
     let action = format!("{} {route}", request.method());
-    let resource = request.uri().path().to_owned();
+    let resource = capped(request.uri().path(), AUDIT_FIELD_CHARS);
     let request_id = request
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(|id| capped(id, AUDIT_FIELD_CHARS));
     let response = next.run(request).await;
     let status = response.status();
     let outcome = match status.as_u16() {
@@ -131,12 +135,16 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
         400..=499 => "refused",
         _ => "failed",
     };
-    let who = subject
-        .0
-        .lock()
-        .ok()
-        .and_then(|s| s.clone())
-        .unwrap_or_else(|| "unauthenticated".to_owned());
+    let who = subject.0.lock().ok().and_then(|s| s.clone());
+    // An unauthenticated caller turned away by its address's rate limit is not recorded:
+    // the limit is what bounds the rows such callers can cause.
+    if who.is_none() && status == StatusCode::TOO_MANY_REQUESTS {
+        return response;
+    }
+    let who = who.map_or_else(
+        || "unauthenticated".to_owned(),
+        |s| capped(&s, AUDIT_FIELD_CHARS),
+    );
     let detail = response
         .extensions()
         .get::<Problem>()
@@ -160,6 +168,14 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
         );
     }
     response
+}
+
+/// Longest text kept in an audit field that a client chooses (path, request id, subject).
+const AUDIT_FIELD_CHARS: usize = 256;
+
+/// `text` cut to at most `chars` characters.
+fn capped(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
 }
 
 /// Sheds load beyond the configured number of requests in flight: 503 with Retry-After at

@@ -32,9 +32,18 @@ impl RateLimit {
     }
 }
 
+/// What callers without credentials (and callers whose credentials fail) may send per IP
+/// address by default: enough for a browser or a public-feed poller, not for a flood that
+/// fills the audit log.
+pub const DEFAULT_ANONYMOUS: RateLimit = RateLimit {
+    per_minute: 600,
+    burst: 120,
+};
+
 /// The server's limiters.
 pub struct RateLimits {
     principal: Option<DefaultKeyedRateLimiter<String>>,
+    anonymous: Option<DefaultKeyedRateLimiter<String>>,
     collections: BTreeMap<String, DefaultKeyedRateLimiter<String>>,
     checks: AtomicU64,
     clock: DefaultClock,
@@ -49,8 +58,19 @@ impl RateLimits {
         per_principal: Option<RateLimit>,
         per_collection: &BTreeMap<String, RateLimit>,
     ) -> Self {
+        Self::with_anonymous(per_principal, per_collection, None)
+    }
+
+    /// As [`RateLimits::new`], with a limit per address for unauthenticated requests
+    /// (none: unlimited).
+    pub fn with_anonymous(
+        per_principal: Option<RateLimit>,
+        per_collection: &BTreeMap<String, RateLimit>,
+        anonymous: Option<RateLimit>,
+    ) -> Self {
         RateLimits {
             principal: per_principal.map(RateLimit::limiter),
+            anonymous: anonymous.map(RateLimit::limiter),
             collections: per_collection
                 .iter()
                 .map(|(name, limit)| (name.clone(), limit.limiter()))
@@ -80,6 +100,18 @@ impl RateLimits {
     /// 429 with the seconds to wait.
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
         match &self.principal {
+            Some(limiter) => self.check_with(limiter, key),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one unauthenticated request (no credentials, or credentials that failed) from
+    /// the address `key`.
+    ///
+    /// # Errors
+    /// 429 with the seconds to wait.
+    pub fn check_anonymous(&self, key: &str) -> Result<(), ApiError> {
+        match &self.anonymous {
             Some(limiter) => self.check_with(limiter, key),
             None => Ok(()),
         }

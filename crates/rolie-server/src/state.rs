@@ -27,9 +27,10 @@ impl AppState {
     /// State over `gate` and `authn` with `config`.
     pub fn new(gate: Gate, authn: AuthenticatorChain, config: ServerConfig) -> Self {
         let urls = Urls::new(&config.base_url);
-        let limits = Arc::new(RateLimits::new(
+        let limits = Arc::new(RateLimits::with_anonymous(
             config.rate_limit,
             &config.collection_rate_limits,
+            config.anonymous_rate_limit,
         ));
         AppState {
             gate,

@@ -101,6 +101,9 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         _ => None,
     };
     config.collection_rate_limits = settings.rate_limits.collections.clone();
+    if let Some(anonymous) = settings.rate_limits.anonymous {
+        config.anonymous_rate_limit = Some(anonymous);
+    }
     let app = rolie_server::app(AppState::new(gate, authn, config));
     let options = ServeOptions {
         tls: tls

@@ -115,9 +115,10 @@ struct Row {
 const READABLE: [u16; 4] = [200; 4];
 
 /// The expected answers, as the policy is designed: anonymous callers read public
-/// collections only and are asked for credentials (401) for the rest, except that entries
-/// they cannot see are 404 (their existence is not revealed); known callers without the
-/// right scope get 403; a narrowed write scope reads and writes its own collection only.
+/// collections only and are asked for credentials (401) for everything else, entries
+/// included, existing or not (so nothing is revealed and clients that log in only when
+/// challenged can); known callers without the right scope get 403; a narrowed write scope
+/// reads and writes its own collection only.
 const MATRIX: [Row; 10] = [
     Row {
         who: Who::Anonymous,
@@ -131,8 +132,8 @@ const MATRIX: [Row; 10] = [
         who: Who::Anonymous,
         collection: "restricted",
         listed: false,
-        reads: [401, 404, 404, 401],
-        writes: [401, 404, 404],
+        reads: [401, 401, 401, 401],
+        writes: [401, 401, 401],
         admin: 401,
     },
     Row {

@@ -14,3 +14,4 @@ mod feeds;
 mod openapi;
 mod publishing;
 mod robustness;
+mod unauthenticated;
