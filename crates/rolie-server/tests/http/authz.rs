@@ -1212,3 +1212,55 @@ mod feed_reader_bounds {
         assert_eq!(app.entry_count("restricted").await, 1);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 9. Restrictions nested inside an incident
+// ---------------------------------------------------------------------------------------
+
+mod nested_restrictions {
+    use rolie_model::vocabulary::scheme;
+
+    use super::*;
+
+    on_both_backends!(an_incident_holding_a_red_element_is_hidden_from_green_readers);
+
+    /// RFC 7970 §3.3.1, R-PROF-AUTHZ-c, R-PROF-AUTHZ-b: a green Incident holding a red
+    /// AdditionalData is published at red: its restriction category says red, a green
+    /// reader finds neither the entry nor its content (404, and not in the feed), a red
+    /// reader reads both.
+    async fn an_incident_holding_a_red_element_is_hidden_from_green_readers(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let document = fixtures::incident("NR-1", "green", "web shell on a partner's server")
+            .replace(
+                "</Contact>",
+                "</Contact>\n    <AdditionalData dtype=\"string\" restriction=\"red\">j.doe@victim.example</AdditionalData>",
+            );
+        let response = app.publish("incidents", &document).await;
+        response.assert_status(201);
+        let entry = oracle::entry(&response.body);
+        assert_eq!(
+            entry
+                .category_terms(scheme::IODEF_RESTRICTION)
+                .collect::<Vec<_>>(),
+            ["red"]
+        );
+        let location = response.location();
+        let src = entry
+            .link(rel::EDIT_MEDIA)
+            .expect("edit-media")
+            .href
+            .clone();
+
+        let green = app.token("reader", "rolie:read", Restriction::Partner);
+        app.get(&location, Some(&green)).await.assert_status(404);
+        app.get(&src, Some(&green)).await.assert_status(404);
+        let (ids, _) = walk(&app, "/rolie/feeds/incidents", Some(&green)).await;
+        assert!(!ids.contains(&entry.id), "{ids:?}");
+
+        let red = app.token("reader", "rolie:read", Restriction::Private);
+        app.get(&location, Some(&red)).await.assert_status(200);
+        app.get(&src, Some(&red)).await.assert_status(200);
+        let (ids, _) = walk(&app, "/rolie/feeds/incidents", Some(&red)).await;
+        assert!(ids.contains(&entry.id), "{ids:?}");
+    }
+}
