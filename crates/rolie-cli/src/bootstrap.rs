@@ -18,6 +18,7 @@ use rolie_store::{CollectionName, CollectionSpec, Store, StoreError};
 use rolie_store_postgres::{PgSettings, PgStore};
 use rolie_store_sqlite::SqliteStore;
 
+use crate::private_files;
 use crate::settings::{MIN_HS256_SECRET_BYTES, Settings, TokenKeys};
 
 /// Opens the configured store and applies migrations.
@@ -43,14 +44,21 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
     if settings.embedded_database {
         create_data_dir(settings)?;
     }
+    // Created owner-only before SQLite opens it: SQLite would create it with the umask's
+    // mode, and gives the -wal and -shm files the mode of the database file.
+    if let Some(path) = private_files::sqlite_file(&settings.database_url) {
+        private_files::create_file(&path)
+            .with_context(|| format!("ROLIE_DATABASE_URL: cannot create {}", path.display()))?;
+    }
     let store = SqliteStore::open(&settings.database_url)
         .await
         .map_err(|e| anyhow!("ROLIE_DATABASE_URL: {e}"))?;
     Ok(Arc::new(store))
 }
 
+/// Creates the data directory, owner-only, unless it exists.
 fn create_data_dir(settings: &Settings) -> Result<()> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+    private_files::create_dir(&settings.data_dir).with_context(|| {
         format!(
             "ROLIE_DATA_DIR: cannot create {}",
             settings.data_dir.display()
@@ -148,15 +156,10 @@ fn development_secret(settings: &Settings) -> Result<Hs256Secret> {
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
+    let mut file = private_files::create_file(path)
+        .and_then(|file| {
+            file.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        })
         .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;

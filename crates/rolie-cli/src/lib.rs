@@ -3,6 +3,7 @@
 pub mod bootstrap;
 pub mod cli;
 mod commands;
+mod private_files;
 pub mod settings;
 mod telemetry;
 
