@@ -112,3 +112,80 @@ async fn import_publishes_a_directory_and_skips_what_is_already_there() {
         "{stdout}"
     );
 }
+
+/// Permission bits of `path`.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// `rolie ARGS` in `dir` started under umask 000, which would leave new files readable and
+/// writable by everyone.
+fn run_with_open_umask(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let c = command(dir);
+    let program = c.get_program().to_owned();
+    let mut shell = std::process::Command::new("sh");
+    shell
+        .current_dir(dir)
+        .arg("-c")
+        .arg("umask 000 && exec \"$0\" \"$@\"")
+        .arg(program)
+        .args(args);
+    for (key, value) in c.get_envs() {
+        match value {
+            Some(value) => shell.env(key, value),
+            None => shell.env_remove(key),
+        };
+    }
+    shell.output().expect("run rolie under umask 000")
+}
+
+/// The data directory holds every incident and the development secret: the server creates
+/// it owner-only (0700), and the SQLite database, its -wal and -shm files and the secret
+/// owner-only (0600), whatever the umask.
+#[tokio::test]
+async fn first_run_creates_files_only_their_owner_may_read() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("rolie-data");
+    let server = Server::start(dir.path(), free_port(), &[]).await;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for file in ["rolie.db", "rolie.db-wal", "rolie.db-shm", "jwt-secret"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    server.kill();
+
+    // The same under umask 000, for the database (rolie migrate) and the secret (rolie token).
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("rolie-data");
+    let output = run_with_open_umask(dir.path(), &["migrate"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("rolie.db")), 0o600, "rolie.db");
+    let output = run_with_open_umask(dir.path(), &["token", "--subject", "x"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(mode(&data.join("jwt-secret")), 0o600, "jwt-secret");
+
+    // A database named by URL is created owner-only too.
+    let output = run_with_open_umask(
+        dir.path(),
+        &["--database-url", "sqlite://named.db", "migrate"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(mode(&dir.path().join("named.db")), 0o600, "named.db");
+}

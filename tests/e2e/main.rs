@@ -1,6 +1,7 @@
 //! End-to-end tests of the built `rolie` binary, run as a separate process: first run,
-//! configuration errors, TLS, graceful shutdown, SIGKILL durability, replicas, the health
-//! check; and the files that tell how to run it: the container deployment and the README.
+//! configuration errors, token keys, TLS, graceful shutdown, SIGKILL durability, replicas,
+//! the health check, the clients people run; and the files that tell how to run it: the
+//! container deployment and the README.
 
 mod clients;
 mod config;
@@ -8,6 +9,7 @@ mod deployment;
 mod durability;
 mod first_run;
 mod healthcheck;
+mod keys;
 mod readme;
 mod replicas;
 mod shutdown;

@@ -14,7 +14,7 @@ use rolie_store::{
 };
 use uuid::Uuid;
 
-use crate::{Action, Authorizer, Decision, Principal, Resource};
+use crate::{Action, AuthMethod, Authorizer, Decision, Principal, Resource};
 
 /// Why access was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,7 +55,16 @@ impl Gate {
     }
 
     /// The decision for `principal`, `action`, `resource`.
+    ///
+    /// Feed-reader credentials are bounded here, before any authorizer is asked, so that no
+    /// policy can widen them: whatever their subject may do with a bearer token, a password
+    /// kept in a feed reader only reads the collections it names.
     fn decide(&self, principal: &Principal, action: Action, resource: Resource<'_>) -> Decision {
+        if principal.method == AuthMethod::FeedToken
+            && !feed_token_covers(principal, action, resource)
+        {
+            return Decision::Deny;
+        }
         self.authorizer.decide(principal, action, resource)
     }
 
@@ -225,6 +234,20 @@ impl Gate {
             gate: self,
             collection,
         })
+    }
+}
+
+/// What a feed-reader credential may ever be used for: reading the collections it names,
+/// or every collection when it names none (RFC 5023 §14, spec-rolie A14: Basic credentials
+/// are for feed readers, so they are read-only). Publishing, changing entries and
+/// administration stay with bearer tokens and client certificates, even when the policy
+/// lists the credential's subject as a writer or administrator.
+fn feed_token_covers(principal: &Principal, action: Action, resource: Resource<'_>) -> bool {
+    match (action, resource) {
+        (Action::Read, Resource::Collection(spec)) => {
+            principal.scopes.read_all || principal.scopes.read.contains(spec.name.as_str())
+        }
+        _ => false,
     }
 }
 
@@ -563,3 +586,6 @@ impl CollectionAdministrator<'_> {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests;

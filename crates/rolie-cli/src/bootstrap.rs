@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use rand::RngCore;
 use rolie_authz::authenticate::{
     ClientCertAuthenticator, FeedTokenAuthenticator, JwtAuthenticator, JwtKey, JwtSettings,
@@ -18,7 +18,8 @@ use rolie_store::{CollectionName, CollectionSpec, Store, StoreError};
 use rolie_store_postgres::{PgSettings, PgStore};
 use rolie_store_sqlite::SqliteStore;
 
-use crate::settings::Settings;
+use crate::private_files;
+use crate::settings::{MIN_HS256_SECRET_BYTES, Settings, TokenKeys};
 
 /// Opens the configured store and applies migrations.
 ///
@@ -43,14 +44,21 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>> {
     if settings.embedded_database {
         create_data_dir(settings)?;
     }
+    // Created owner-only before SQLite opens it: SQLite would create it with the umask's
+    // mode, and gives the -wal and -shm files the mode of the database file.
+    if let Some(path) = private_files::sqlite_file(&settings.database_url) {
+        private_files::create_file(&path)
+            .with_context(|| format!("ROLIE_DATABASE_URL: cannot create {}", path.display()))?;
+    }
     let store = SqliteStore::open(&settings.database_url)
         .await
         .map_err(|e| anyhow!("ROLIE_DATABASE_URL: {e}"))?;
     Ok(Arc::new(store))
 }
 
+/// Creates the data directory, owner-only, unless it exists.
 fn create_data_dir(settings: &Settings) -> Result<()> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+    private_files::create_dir(&settings.data_dir).with_context(|| {
         format!(
             "ROLIE_DATA_DIR: cannot create {}",
             settings.data_dir.display()
@@ -83,38 +91,75 @@ pub fn mint(
         .map_err(|e| anyhow!("signing the token: {e}"))
 }
 
-/// The HS256 secret and whether it was generated in the data directory (development
-/// default) rather than configured.
+/// The HS256 secret bearer tokens are verified with (and `rolie token` signs with).
+pub struct Hs256Secret {
+    /// The secret.
+    pub bytes: Vec<u8>,
+    /// Whether it is the development secret generated in the data directory.
+    pub development: bool,
+}
+
+/// Name of the development secret's file in the data directory.
+pub const DEVELOPMENT_SECRET_FILE: &str = "jwt-secret";
+
+/// The HS256 secret: the configured one; in development mode the one generated in the data
+/// directory (created on first use); `None` when only public keys or a JWKS file are
+/// configured, so that configuring them never brings an HS256 key along.
 ///
 /// # Errors
-/// When the secret file cannot be read or written.
-pub fn hs256_secret(settings: &Settings) -> Result<(Vec<u8>, bool)> {
+/// Outside development mode with no key configured ([`Settings::token_keys`]); when the
+/// development secret cannot be read or written, or is too short.
+pub fn hs256_secret(settings: &Settings) -> Result<Option<Hs256Secret>> {
     if let Some(secret) = &settings.hs256_secret {
-        return Ok((secret.as_bytes().to_vec(), false));
+        return Ok(Some(Hs256Secret {
+            bytes: secret.as_bytes().to_vec(),
+            development: false,
+        }));
     }
-    let path = settings.data_dir.join("jwt-secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok((existing.trim().as_bytes().to_vec(), true));
+    match settings.token_keys()? {
+        TokenKeys::Configured => Ok(None),
+        TokenKeys::Development => development_secret(settings).map(Some),
+    }
+}
+
+fn development_secret(settings: &Settings) -> Result<Hs256Secret> {
+    let path = settings.data_dir.join(DEVELOPMENT_SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(existing) => {
+            let secret = existing.trim();
+            if secret.len() < MIN_HS256_SECRET_BYTES {
+                bail!(
+                    "{}: the development secret is {} bytes, shorter than {MIN_HS256_SECRET_BYTES}; \
+                     delete the file to have a new one generated",
+                    path.display(),
+                    secret.len()
+                );
+            }
+            return Ok(Hs256Secret {
+                bytes: secret.as_bytes().to_vec(),
+                development: true,
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
     create_data_dir(settings)?;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);
     write_private(&path, &secret)?;
-    Ok((secret.into_bytes(), true))
+    Ok(Hs256Secret {
+        bytes: secret.into_bytes(),
+        development: true,
+    })
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
+    let mut file = private_files::create_file(path)
+        .and_then(|file| {
+            file.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        })
         .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
@@ -178,15 +223,19 @@ pub async fn ensure_collections(store: &dyn Store, settings: &Settings) -> Resul
 }
 
 /// The authentication chain: bearer tokens, client certificates, feed-reader tokens.
+/// Bearer tokens are verified with `secret` (if any) and the configured public keys.
 ///
 /// # Errors
 /// When a key file cannot be read.
 pub fn authenticators(
     settings: &Settings,
-    secret: &[u8],
+    secret: Option<&Hs256Secret>,
     store: Arc<dyn Store>,
 ) -> Result<AuthenticatorChain> {
-    let mut keys = vec![JwtKey::hs256(secret, None)];
+    let mut keys: Vec<JwtKey> = secret
+        .map(|s| JwtKey::hs256(&s.bytes, None))
+        .into_iter()
+        .collect();
     for key in &settings.jwt.public_keys {
         let algorithm = key
             .algorithm

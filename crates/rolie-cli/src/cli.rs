@@ -58,7 +58,8 @@ pub struct TokenArgs {
     /// Label of a feed-reader credential.
     #[arg(long, default_value = "")]
     pub label: String,
-    /// Collections a feed-reader credential may read (default: all the subject may read).
+    /// Collections a feed-reader credential may read (default: every collection). The
+    /// credential only reads, whatever the policy grants its subject.
     #[arg(long, value_delimiter = ',')]
     pub collections: Vec<String>,
 }

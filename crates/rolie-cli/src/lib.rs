@@ -3,6 +3,7 @@
 pub mod bootstrap;
 pub mod cli;
 mod commands;
+mod private_files;
 pub mod settings;
 mod telemetry;
 
@@ -29,6 +30,10 @@ pub fn main() -> ExitCode {
         }
     };
     let serving = matches!(cli.command, None | Some(Command::Serve));
+    if serving && let Err(e) = settings.token_keys() {
+        eprintln!("rolie: configuration error: {e:#}");
+        return ExitCode::from(2);
+    }
     telemetry::init(settings.log_format, serving);
     // One crypto provider for rustls, installed explicitly (CRATES.md: two providers in the
     // tree make ServerConfig::builder panic).

@@ -197,7 +197,8 @@ pub struct Settings {
     pub tls: TlsSection,
     /// Bearer tokens.
     pub jwt: JwtSection,
-    /// HS256 secret given by configuration (None: generated in the data directory).
+    /// HS256 secret given by configuration (None: only public keys or a JWKS file, or
+    /// development mode; see [`Settings::token_keys`]).
     pub hs256_secret: Option<String>,
     /// Client certificate table.
     pub client_certificates: Vec<CertificateMapping>,
@@ -217,6 +218,21 @@ pub struct Settings {
 
 fn is_loopback(address: &SocketAddr) -> bool {
     address.ip().is_loopback()
+}
+
+/// Shortest HS256 secret accepted, in bytes: RFC 7518 §3.2 wants a key at least as long as
+/// the hash output (256 bits), and a short secret can be guessed offline from any token.
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+/// Where the keys that verify bearer tokens come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKeys {
+    /// An HS256 secret, public keys or a JWKS file are configured; nothing else is added.
+    Configured,
+    /// Development mode: plain HTTP on a loopback address and no key configured. An HS256
+    /// secret is generated in the data directory and `rolie serve` prints an administrator
+    /// token signed with it.
+    Development,
 }
 
 impl Settings {
@@ -343,21 +359,34 @@ impl Settings {
         }
         let jwt = file.jwt;
         // The command line and environment first, then the file; a secret before a file.
+        // Each source is named in messages as the operator wrote it.
         let hs256_secret = match (
             &args.jwt_hs256_secret,
             &args.jwt_hs256_secret_file,
             &jwt.hs256_secret,
             &jwt.hs256_secret_file,
         ) {
-            (Some(s), _, _, _) | (None, None, Some(s), _) => Some(s.clone()),
-            (None, Some(path), _, _) | (None, None, None, Some(path)) => Some(read_secret(path)?),
+            (Some(s), _, _, _) => Some(checked_secret(
+                s.clone(),
+                "ROLIE_JWT_HS256_SECRET (--jwt-hs256-secret)",
+            )?),
+            (None, Some(path), _, _) => Some(checked_secret(
+                read_secret(
+                    path,
+                    "ROLIE_JWT_HS256_SECRET_FILE (--jwt-hs256-secret-file)",
+                )?,
+                &format!(
+                    "ROLIE_JWT_HS256_SECRET_FILE (--jwt-hs256-secret-file) {}",
+                    path.display()
+                ),
+            )?),
+            (None, None, Some(s), _) => Some(checked_secret(s.clone(), "jwt.hs256_secret")?),
+            (None, None, None, Some(path)) => Some(checked_secret(
+                read_secret(path, "jwt.hs256_secret_file")?,
+                &format!("jwt.hs256_secret_file {}", path.display()),
+            )?),
             (None, None, None, None) => None,
         };
-        if let Some(secret) = &hs256_secret
-            && secret.len() < 32
-        {
-            bail!("ROLIE_JWT_HS256_SECRET (jwt.hs256_secret): must be at least 32 characters");
-        }
         let organization = args
             .organization
             .clone()
@@ -438,6 +467,44 @@ impl Settings {
         })
     }
 
+    /// Where bearer-token keys come from: configured, or generated because this is
+    /// development mode.
+    ///
+    /// Development mode is plain HTTP (no TLS, no TLS-terminating proxy) on a loopback
+    /// address with no HS256 secret, public key or JWKS file configured: the README's first
+    /// command. A configured public key or JWKS file never brings an HS256 key with it.
+    ///
+    /// # Errors
+    /// Outside development mode with no key configured, naming the settings to set: a
+    /// reachable server must not sign its own administrator tokens with a secret lying in
+    /// its data directory.
+    pub fn token_keys(&self) -> Result<TokenKeys> {
+        if self.hs256_secret.is_some()
+            || !self.jwt.public_keys.is_empty()
+            || self.jwt.jwks_file.is_some()
+        {
+            return Ok(TokenKeys::Configured);
+        }
+        let why = if !is_loopback(&self.listen) {
+            format!(
+                "it listens on {}, which is not a loopback address",
+                self.listen
+            )
+        } else if self.tls.cert.is_some() {
+            "it serves TLS".to_owned()
+        } else if self.behind_tls_proxy {
+            "it runs behind a TLS-terminating proxy".to_owned()
+        } else {
+            return Ok(TokenKeys::Development);
+        };
+        bail!(
+            "no key to verify bearer tokens: a development secret is only generated for plain \
+             HTTP on a loopback address, and {why}. Set ROLIE_JWT_HS256_SECRET or \
+             ROLIE_JWT_HS256_SECRET_FILE (jwt.hs256_secret, jwt.hs256_secret_file; at least \
+             {MIN_HS256_SECRET_BYTES} bytes), or jwt.public_keys or jwt.jwks_file"
+        )
+    }
+
     /// Whether the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
@@ -452,14 +519,25 @@ impl Settings {
     }
 }
 
-fn read_secret(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "ROLIE_JWT_HS256_SECRET_FILE (jwt.hs256_secret_file): cannot read {}",
-            path.display()
-        )
-    })?;
+/// The secret in the file at `path` (surrounding whitespace, such as a final newline, is not
+/// part of it); `key` names the setting in messages.
+fn read_secret(path: &Path, key: &str) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{key}: cannot read {}", path.display()))?;
     Ok(text.trim().to_owned())
+}
+
+/// `secret` if it is long enough; otherwise an error naming `source`, the setting it came
+/// from (an empty variable or file is a mistake, not a request for development mode).
+fn checked_secret(secret: String, source: &str) -> Result<String> {
+    match secret.len() {
+        0 => bail!("{source}: the HS256 secret is empty"),
+        n if n < MIN_HS256_SECRET_BYTES => bail!(
+            "{source}: the HS256 secret is {n} bytes; it must be at least \
+             {MIN_HS256_SECRET_BYTES} (for example, openssl rand -hex 32)"
+        ),
+        _ => Ok(secret),
+    }
 }
 
 #[cfg(test)]
@@ -532,5 +610,107 @@ mod tests {
                 .to_string()
                 .contains("ROLIE_JWT_HS256_SECRET")
         );
+    }
+
+    /// RFC 7518 §3.2: an empty or short secret from a file is refused, naming the file's
+    /// setting, whichever way the file was given.
+    #[test]
+    fn empty_or_short_secret_files_are_refused_naming_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        for (text, says) in [("\n", "is empty"), ("0123456789\n", "is 10 bytes")] {
+            std::fs::write(&path, text).unwrap();
+            let mut a = args();
+            a.jwt_hs256_secret_file = Some(path.clone());
+            let err = Settings::resolve(FileConfig::default(), &a)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("ROLIE_JWT_HS256_SECRET_FILE") && err.contains(says),
+                "{err}"
+            );
+            let file: FileConfig = toml::from_str(&format!(
+                "jwt.hs256_secret_file = {:?}",
+                path.display().to_string()
+            ))
+            .unwrap();
+            let err = Settings::resolve(file, &args()).unwrap_err().to_string();
+            assert!(
+                err.starts_with("jwt.hs256_secret_file") && err.contains(says),
+                "{err}"
+            );
+        }
+        std::fs::write(&path, "0123456789abcdef0123456789abcdef\n").unwrap();
+        let mut a = args();
+        a.jwt_hs256_secret_file = Some(path);
+        let s = Settings::resolve(FileConfig::default(), &a).unwrap();
+        assert_eq!(
+            s.hs256_secret.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused() {
+        let mut a = args();
+        a.jwt_hs256_secret = Some(String::new());
+        let err = Settings::resolve(FileConfig::default(), &a)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("ROLIE_JWT_HS256_SECRET") && err.contains("empty"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_defaults_are_development_mode() {
+        let s = Settings::resolve(FileConfig::default(), &args()).unwrap();
+        assert_eq!(s.token_keys().unwrap(), TokenKeys::Development);
+    }
+
+    /// Off loopback, with TLS or behind a TLS proxy, nothing is generated: start-up needs a
+    /// configured key and says which settings give one.
+    #[test]
+    fn outside_development_mode_a_key_must_be_configured() {
+        let mut public = args();
+        public.listen = Some("0.0.0.0:8080".into());
+        public.allow_plain_http = Some(true);
+        let mut tls = args();
+        tls.tls_cert = Some("cert.pem".into());
+        tls.tls_key = Some("key.pem".into());
+        let mut proxied = args();
+        proxied.behind_tls_proxy = Some(true);
+        for (case, a) in [("public", public), ("tls", tls), ("proxied", proxied)] {
+            let s = Settings::resolve(FileConfig::default(), &a).unwrap();
+            let err = s.token_keys().unwrap_err().to_string();
+            for key in [
+                "ROLIE_JWT_HS256_SECRET",
+                "ROLIE_JWT_HS256_SECRET_FILE",
+                "jwt.public_keys",
+                "jwt.jwks_file",
+            ] {
+                assert!(err.contains(key), "{case}: {err}");
+            }
+            let mut a = a;
+            a.jwt_hs256_secret = Some("0123456789abcdef0123456789abcdef".into());
+            let s = Settings::resolve(FileConfig::default(), &a).unwrap();
+            assert_eq!(s.token_keys().unwrap(), TokenKeys::Configured, "{case}");
+        }
+    }
+
+    /// A JWKS file or public key alone is a configuration, not development mode, even on
+    /// loopback.
+    #[test]
+    fn public_keys_alone_are_a_configuration() {
+        for text in [
+            "[jwt]\njwks_file = \"jwks.json\"",
+            "[[jwt.public_keys]]\npath = \"key.pem\"\nalgorithm = \"ES256\"",
+        ] {
+            let file: FileConfig = toml::from_str(text).unwrap();
+            let s = Settings::resolve(file, &args()).unwrap();
+            assert_eq!(s.hs256_secret, None);
+            assert_eq!(s.token_keys().unwrap(), TokenKeys::Configured, "{text}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use rolie_model::vocabulary::{format, information_type, media_type, ns, property
 use rolie_model::{Category, Restriction, RolieFormat, RolieProperty};
 use time::OffsetDateTime;
 
+use crate::rules::Level;
 use crate::text;
 
 /// The serialisation a client says it sent (from `Content-Type`).
@@ -160,8 +161,15 @@ pub struct IodefDocument {
     pub lang: Option<String>,
     /// The incidents, at least one.
     pub incidents: Vec<Incident>,
-    /// The strictest level among the incidents (IODEF-RES-2).
+    /// The level the entry is published at: the strictest `restriction` anywhere in the
+    /// document, on its Incidents (IODEF-RES-2) and on any element inside them or on the
+    /// document's own AdditionalData (RFC 7970 §3.3.1). A level above every Incident's is
+    /// explained in `warnings`.
     pub restriction: Restriction,
+    /// The `restriction` label that gave `restriction`, as written (`amber`, `red`,
+    /// `default`, an `ext-restriction` value): the first Incident at that level, else the
+    /// first element that set it.
+    pub restriction_label: String,
     /// `information_type::INDICATOR` when every incident carries indicators and no
     /// EventData, else `information_type::INCIDENT` (R-CSIRT-TYPE-a).
     pub information_type: &'static str,
@@ -181,21 +189,37 @@ const SUMMARY_DESCRIPTION_CHARS: usize = 1000;
 const SUMMARY_LIST_CHARS: usize = 200;
 
 impl IodefDocument {
-    /// Puts a document together once a binding has read its incidents (at least one).
+    /// Puts a document together once a binding has read its incidents (at least one) and
+    /// the strictest restriction found inside them or on the document's AdditionalData
+    /// (`nested`, when stricter than the Incident holding it).
     pub(crate) fn assemble(
         format: Format,
         version: String,
         lang: Option<String>,
         incidents: Vec<Incident>,
+        nested: Option<Level>,
         warnings: Vec<String>,
         bytes: Bytes,
     ) -> Self {
-        // IODEF-RES-2: the whole document is published at its strictest incident's level.
-        let restriction = incidents
+        // IODEF-RES-2: the whole document is published at its strictest incident's level,
+        // or stricter when an element inside says so (RFC 7970 §3.3.1; rules::NestedRestrictions).
+        let strictest_incident = incidents
             .iter()
-            .map(|i| i.restriction)
-            .max()
-            .unwrap_or(Restriction::Private);
+            .fold(None::<&Incident>, |strictest, i| match strictest {
+                Some(s) if s.restriction >= i.restriction => Some(s),
+                _ => Some(i),
+            })
+            .map_or_else(Level::incident_default, |i| Level {
+                label: i.restriction_label.clone(),
+                restriction: i.restriction,
+            });
+        let Level {
+            label: restriction_label,
+            restriction,
+        } = match nested {
+            Some(nested) if nested.restriction > strictest_incident.restriction => nested,
+            _ => strictest_incident,
+        };
         let indicators_only = incidents
             .iter()
             .all(|i| i.indicator_count > 0 && i.event_count == 0);
@@ -210,6 +234,7 @@ impl IodefDocument {
             lang,
             incidents,
             restriction,
+            restriction_label,
             information_type,
             warnings,
             bytes,
@@ -252,7 +277,7 @@ impl IodefDocument {
         )];
         facts.push(format!(
             "restriction {}",
-            text::clean(&self.strictest().restriction_label)
+            text::clean(&self.restriction_label)
         ));
         let statuses = self.statuses();
         if !statuses.is_empty() {
@@ -371,8 +396,8 @@ impl IodefDocument {
         properties
     }
 
-    /// The entry's IODEF categories (R-CSIRT-CAT-a): each distinct purpose, the
-    /// restriction label of the strictest incident, and each distinct status.
+    /// The entry's IODEF categories (R-CSIRT-CAT-a): each distinct purpose, the label of
+    /// the document's restriction, and each distinct status.
     pub fn categories(&self) -> Vec<Category> {
         let mut categories: Vec<Category> = self
             .purposes()
@@ -381,7 +406,7 @@ impl IodefDocument {
             .collect();
         categories.push(Category::new(
             scheme::IODEF_RESTRICTION,
-            text::clean(&self.strictest().restriction_label),
+            text::clean(&self.restriction_label),
         ));
         categories.extend(
             self.statuses()
@@ -389,14 +414,6 @@ impl IodefDocument {
                 .map(|s| Category::new(scheme::IODEF_STATUS, s)),
         );
         categories
-    }
-
-    /// The first incident at the document's level: its label names the restriction.
-    fn strictest(&self) -> &Incident {
-        self.incidents
-            .iter()
-            .find(|i| i.restriction == self.restriction)
-            .unwrap_or_else(|| self.first())
     }
 
     fn purposes(&self) -> Vec<String> {

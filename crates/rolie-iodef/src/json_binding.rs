@@ -14,13 +14,15 @@ mod sweep;
 mod value;
 
 use bytes::Bytes;
-use rolie_model::RestrictionPolicy;
 use rolie_model::xml::Position;
+use rolie_model::{Restriction, RestrictionPolicy};
 
 use crate::document::{Format, Incident, IncidentId, IodefDocument};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, STATUSES};
+use crate::rules::{
+    self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, NestedRestrictions, STATUSES,
+};
 use crate::text::{clean, shown, trim};
 use crate::warnings::Warnings;
 use value::Json;
@@ -49,14 +51,21 @@ pub(crate) fn read(bytes: Bytes, policy: &RestrictionPolicy) -> Result<IodefDocu
         )
     })?;
     let root: Json = serde_json::from_str(text).map_err(json_error)?;
-    let mut reader = Reader { policy, warnings };
+    let mut reader = Reader {
+        policy,
+        warnings,
+        nested: NestedRestrictions::default(),
+    };
     let (version, lang, incidents) = reader.root(&root)?;
+    let strictest_incident = incidents.iter().map(|i| i.restriction).max();
+    reader.check_root_restrictions(&root, strictest_incident.unwrap_or(Restriction::Private))?;
     let warnings = reader.warnings.finish();
     Ok(IodefDocument::assemble(
         Format::Json,
         version,
         lang,
         incidents,
+        reader.nested.finish(),
         warnings,
         bytes,
     ))
@@ -78,6 +87,7 @@ fn json_error(error: serde_json::Error) -> IodefError {
 struct Reader<'p> {
     policy: &'p RestrictionPolicy,
     warnings: Warnings,
+    nested: NestedRestrictions,
 }
 
 type Root = (String, Option<String>, Vec<Incident>);
@@ -208,7 +218,7 @@ impl Reader<'_> {
         if let Some(history) = node.get("History") {
             self.history(history, &path.child("History"))?;
         }
-        self.check_restrictions(node, path, restriction)?;
+        self.check_restrictions(node, path, &restriction_label, restriction)?;
         Ok(Incident {
             id,
             purpose,

@@ -231,6 +231,73 @@ impl Level {
     }
 }
 
+/// A `restriction` inside a document that is stricter than the Incident it sits in (or, on
+/// the document's own AdditionalData, than every Incident), and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stricter {
+    /// The element (JSON: object) carrying it.
+    pub(crate) path: Path,
+    /// Its level.
+    pub(crate) level: Level,
+}
+
+impl Stricter {
+    /// Keeps `level`, found at `path`, in `found` when it is stricter than `baseline` and
+    /// than anything found before; on a tie the earlier one in document order stays.
+    pub(crate) fn keep(
+        found: &mut Option<Stricter>,
+        baseline: Restriction,
+        level: Level,
+        path: impl FnOnce() -> Path,
+    ) {
+        let floor = found.as_ref().map_or(baseline, |f| f.level.restriction);
+        if level.restriction > floor {
+            *found = Some(Stricter {
+                path: path(),
+                level,
+            });
+        }
+    }
+}
+
+/// The strictest restriction found inside a document's Incidents and on its own
+/// AdditionalData, above the level of what contains it.
+///
+/// RFC 7970 §3.3.1 lets any element tighten its parent's restriction. The server publishes
+/// whole documents, so publishing at the Incident's level would hand a `red` Contact to
+/// every `green` reader of the feed; the entry takes the strictest level found instead, and
+/// a warning says where it comes from. This departs from IODEF-RES-2's "report, do not act",
+/// erring towards hiding rather than leaking (spec-iodef §10, 9).
+#[derive(Debug, Default)]
+pub(crate) struct NestedRestrictions {
+    strictest: Option<Level>,
+}
+
+impl NestedRestrictions {
+    /// Records `found`, which is stricter than `above` (e.g. `its Incident ("green")`),
+    /// and says so in `warnings`.
+    pub(crate) fn record(&mut self, found: Stricter, above: &str, warnings: &mut Warnings) {
+        warnings.push(format!(
+            "{}: restriction {} is stricter than {above}; the entry is published at the strictest level found in the document ({}) (RFC 7970 §3.3.1)",
+            found.path,
+            shown(&found.level.label),
+            found.level.restriction.term()
+        ));
+        if self
+            .strictest
+            .as_ref()
+            .is_none_or(|s| found.level.restriction > s.restriction)
+        {
+            self.strictest = Some(found.level);
+        }
+    }
+
+    /// The strictest level recorded, if any.
+    pub(crate) fn finish(self) -> Option<Level> {
+        self.strictest
+    }
+}
+
 /// Checks and resolves `restriction`/`ext-restriction` on one element (IODEF-RES-1).
 ///
 /// `None` when the element has no `restriction`; only Incident has a default

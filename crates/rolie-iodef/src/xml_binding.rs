@@ -8,15 +8,17 @@
 //! bounded by that depth limit.
 
 use bytes::Bytes;
-use rolie_model::RestrictionPolicy;
 use rolie_model::vocabulary::ns;
 use rolie_model::xml::Limits;
+use rolie_model::{Restriction, RestrictionPolicy};
 use roxmltree::Node;
 
 use crate::document::{Format, Incident, IncidentId, IodefDocument};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, STATUSES};
+use crate::rules::{
+    self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, NestedRestrictions, STATUSES,
+};
 use crate::text::{clean, shown, trim};
 use crate::warnings::Warnings;
 
@@ -92,6 +94,7 @@ struct Reader<'p> {
     namespace: &'static str,
     policy: &'p RestrictionPolicy,
     warnings: Warnings,
+    nested: NestedRestrictions,
 }
 
 /// Reads and validates an IODEF XML document.
@@ -109,6 +112,7 @@ pub(crate) fn read(bytes: Bytes, policy: &RestrictionPolicy) -> Result<IodefDocu
         namespace,
         policy,
         warnings: Warnings::default(),
+        nested: NestedRestrictions::default(),
     };
     if !text.starts_with("<?xml") {
         reader.warnings.push(
@@ -122,9 +126,17 @@ pub(crate) fn read(bytes: Bytes, policy: &RestrictionPolicy) -> Result<IodefDocu
     for (i, node) in incidents.into_iter().enumerate() {
         read.push(reader.incident(node, &Path::root().indexed("Incident", i + 1))?);
     }
+    let strictest_incident = read.iter().map(|i| i.restriction).max();
+    reader.check_root_restrictions(root, strictest_incident.unwrap_or(Restriction::Private))?;
     let warnings = reader.warnings.finish();
     Ok(IodefDocument::assemble(
-        format, version, lang, read, warnings, bytes,
+        format,
+        version,
+        lang,
+        read,
+        reader.nested.finish(),
+        warnings,
+        bytes,
     ))
 }
 
@@ -337,7 +349,7 @@ impl Reader<'_> {
             event_count: 0,
         };
         self.incident_children(node, path, &mut incident)?;
-        self.check_restrictions(node, path, restriction)?;
+        self.check_restrictions(node, path, &incident)?;
         Ok(incident)
     }
 

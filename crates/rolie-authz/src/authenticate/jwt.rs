@@ -70,10 +70,12 @@ impl JwtKey {
 /// What a valid token must also satisfy.
 #[derive(Debug, Clone, Default)]
 pub struct JwtSettings {
-    /// Accepted `iss` values (checked when not empty).
+    /// Accepted `iss` values. When not empty, a token must carry one of them: a token
+    /// without `iss` is refused.
     pub issuers: Vec<String>,
-    /// Accepted `aud` values (checked when not empty; tokens with `aud` are refused when
-    /// empty, as jsonwebtoken does by default).
+    /// Accepted `aud` values. When not empty, a token must carry one of them: a token
+    /// without `aud` is refused. When empty, tokens with `aud` are refused, as jsonwebtoken
+    /// does by default.
     pub audiences: Vec<String>,
     /// Clock skew tolerated on `exp`/`nbf`, in seconds.
     pub leeway_seconds: u64,
@@ -206,12 +208,20 @@ impl JwtAuthenticator {
         let mut validation = Validation::new(algorithm);
         validation.leeway = self.settings.leeway_seconds;
         validation.validate_nbf = true;
+        // jsonwebtoken compares `iss` and `aud` only when the token has them; a configured
+        // issuer or audience must also make them required, or a token minted for no
+        // audience in particular (or by anyone holding a shared key) passes (RFC 7519
+        // §4.1.1, §4.1.3; RFC 8725 §3.8, §3.9).
+        let mut required = vec!["exp"];
         if !self.settings.issuers.is_empty() {
             validation.set_issuer(&self.settings.issuers);
+            required.push("iss");
         }
         if !self.settings.audiences.is_empty() {
             validation.set_audience(&self.settings.audiences);
+            required.push("aud");
         }
+        validation.set_required_spec_claims(&required);
         validation
     }
 
@@ -445,6 +455,61 @@ mod tests {
             err,
             AuthError::Invalid("invalid bearer token: wrong audience".into())
         );
+    }
+
+    /// RFC 8725 §3.9: with audiences configured, a token that names none is refused.
+    #[test]
+    fn a_token_without_audience_is_refused_when_audiences_are_configured() {
+        let token = TokenIssuer::hs256(SECRET).mint(&request()).unwrap();
+        let settings = JwtSettings {
+            audiences: vec!["rolie".into()],
+            ..JwtSettings::default()
+        };
+        let err = authenticator(settings).verify(&token).unwrap_err();
+        assert_eq!(
+            err,
+            AuthError::Invalid("invalid bearer token: missing claim aud".into())
+        );
+        let mut r = request();
+        r.audience = Some("rolie".into());
+        let token = TokenIssuer::hs256(SECRET).mint(&r).unwrap();
+        let settings = JwtSettings {
+            audiences: vec!["rolie".into()],
+            ..JwtSettings::default()
+        };
+        assert!(authenticator(settings).verify(&token).is_ok());
+    }
+
+    /// RFC 8725 §3.8: with issuers configured, a token that names none is refused.
+    #[test]
+    fn a_token_without_issuer_is_refused_when_issuers_are_configured() {
+        let token = TokenIssuer::hs256(SECRET).mint(&request()).unwrap();
+        let settings = || JwtSettings {
+            issuers: vec!["https://idp.example".into()],
+            ..JwtSettings::default()
+        };
+        let err = authenticator(settings()).verify(&token).unwrap_err();
+        assert_eq!(
+            err,
+            AuthError::Invalid("invalid bearer token: missing claim iss".into())
+        );
+        let mut r = request();
+        r.issuer = Some("https://other.example".into());
+        let token = TokenIssuer::hs256(SECRET).mint(&r).unwrap();
+        assert_eq!(
+            authenticator(settings()).verify(&token).unwrap_err(),
+            AuthError::Invalid("invalid bearer token: wrong issuer".into())
+        );
+        r.issuer = Some("https://idp.example".into());
+        let token = TokenIssuer::hs256(SECRET).mint(&r).unwrap();
+        assert!(authenticator(settings()).verify(&token).is_ok());
+    }
+
+    /// Without configured issuers or audiences, tokens need neither.
+    #[test]
+    fn issuer_and_audience_are_optional_when_not_configured() {
+        let token = TokenIssuer::hs256(SECRET).mint(&request()).unwrap();
+        assert!(authenticator(JwtSettings::default()).verify(&token).is_ok());
     }
 
     #[test]

@@ -78,10 +78,10 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         let scheme = if tls.is_some() { "https" } else { "http" };
         settings.base_url = format!("{scheme}://{local}");
     }
+    let secret = bootstrap::hs256_secret(&settings)?;
     let store = bootstrap::open_store(&settings).await?;
     let created = bootstrap::ensure_collections(store.as_ref(), &settings).await?;
-    let (secret, development_secret) = bootstrap::hs256_secret(&settings)?;
-    let authn = bootstrap::authenticators(&settings, &secret, store.clone())?;
+    let authn = bootstrap::authenticators(&settings, secret.as_ref(), store.clone())?;
     let gate = bootstrap::gate(&settings, store.clone());
     let mut config = ServerConfig::new(&settings.base_url);
     config.organization = settings.organization.clone();
@@ -122,11 +122,12 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     let service = Urls::new(&settings.base_url).service_document();
     println!("rolie {} listening on {local}", env!("CARGO_PKG_VERSION"));
     println!("service document: {service}");
-    if development_secret {
-        // The embedded default: print a fresh administrator token so a newcomer can start.
+    if let Some(secret) = secret.filter(|s| s.development) {
+        // Development mode only (Settings::token_keys): print a fresh administrator token so
+        // a newcomer can start.
         let token = bootstrap::mint(
             &settings,
-            &secret,
+            &secret.bytes,
             "admin".into(),
             format!("{SCOPE_ADMIN} {SCOPE_READ} {SCOPE_WRITE}"),
             Restriction::Private,
@@ -134,7 +135,10 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         )?;
         println!(
             "admin token (signed with the development secret in {}, valid 30 days):",
-            settings.data_dir.join("jwt-secret").display()
+            settings
+                .data_dir
+                .join(bootstrap::DEVELOPMENT_SECRET_FILE)
+                .display()
         );
         println!("  {token}");
         println!("try:");

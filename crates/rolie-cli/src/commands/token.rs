@@ -51,10 +51,16 @@ pub async fn run(settings: Settings, args: TokenArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (secret, _) = bootstrap::hs256_secret(&settings)?;
+    let secret = bootstrap::hs256_secret(&settings)?.ok_or_else(|| {
+        anyhow!(
+            "rolie token signs with an HS256 secret, and none is configured: this server \
+             verifies tokens with jwt.public_keys or jwt.jwks_file, so mint them where the \
+             private keys are, or set ROLIE_JWT_HS256_SECRET or ROLIE_JWT_HS256_SECRET_FILE"
+        )
+    })?;
     let token = bootstrap::mint(
         &settings,
-        &secret,
+        &secret.bytes,
         args.subject,
         args.scope,
         clearance,

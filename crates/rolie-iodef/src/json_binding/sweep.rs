@@ -1,7 +1,8 @@
-//! The restriction sweep over everything inside an Incident (RFC 7970 §3.3.1,
-//! IODEF-RES-2), JSON side: every `restriction` member must be a valid value; stricter
-//! children are reported, not acted on. `value` members (EXTENSION and ML_STRING content)
-//! are opaque (IODEF-EXT-3).
+//! The restriction sweep over everything inside an Incident and over the document's own
+//! AdditionalData (RFC 7970 §3.3.1), JSON side: every `restriction` member must be a valid
+//! value, and one stricter than its Incident raises the level of the whole entry
+//! (`rules::NestedRestrictions`). `value` members (EXTENSION and ML_STRING content) are
+//! opaque (IODEF-EXT-3); AdditionalData and RecordItem count by their own `restriction`.
 
 use rolie_model::Restriction;
 
@@ -9,58 +10,97 @@ use super::value::Json;
 use super::{DIALECT, Reader, optional_str};
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, ExtPolicy, Extensible};
-use crate::text::trim;
+use crate::rules::{self, ExtPolicy, Extensible, Level, Stricter};
+use crate::text::{shown, trim};
+
+/// Where the sweep is: the path it starts from and the member names and array positions
+/// below it, turned into a path only when a message or a record needs one.
+struct Position<'a, 'b> {
+    start: &'b Path,
+    steps: Vec<(&'a str, Option<usize>)>,
+}
+
+impl Position<'_, '_> {
+    fn path(&self) -> Path {
+        let mut path = self.start.clone();
+        for (name, index) in &self.steps {
+            path = match index {
+                Some(i) => path.indexed(name, *i),
+                None => path.child(name),
+            };
+        }
+        path
+    }
+}
 
 impl Reader<'_> {
-    /// Every `restriction` member inside the Incident must be a valid value (RFC 7970
-    /// §3.3.1); stricter children are reported, not acted on (IODEF-RES-2). `value`
-    /// members (EXTENSION and ML_STRING content) are opaque (IODEF-EXT-3).
+    /// Checks every `restriction` member inside the Incident `incident`, whose own
+    /// restriction is `label` at `level`, and records the strictest one above it.
     pub(super) fn check_restrictions(
         &mut self,
         incident: &Json,
         incident_path: &Path,
+        label: &str,
         level: Restriction,
     ) -> Result<(), IodefError> {
-        let mut stricter = false;
         let Json::Object(members) = incident else {
             return Ok(());
         };
-        let mut steps = Vec::new();
+        let mut found = None;
+        let mut position = Position {
+            start: incident_path,
+            steps: Vec::new(),
+        };
         for (name, value) in members {
-            self.sweep(
-                value,
-                name,
-                None,
-                &mut steps,
-                incident_path,
-                level,
-                &mut stricter,
-            )?;
+            self.sweep(value, name, None, &mut position, level, &mut found)?;
         }
-        if stricter {
-            self.warnings.push(format!(
-                "{incident_path}: some members are more restrictive than their Incident; the document is published at the Incident's level (IODEF-RES-2)"
-            ));
+        if let Some(found) = found {
+            let above = format!("its Incident's {}", shown(label));
+            self.nested.record(found, &above, &mut self.warnings);
         }
         Ok(())
     }
 
-    /// One value of the sweep; `steps` are the member names and array positions from the
-    /// Incident down, turned into a path only when a message needs one.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the recursion threads its position; a struct would only rename them"
-    )]
+    /// Checks the document's own `AdditionalData` (beside the Incidents, so no Incident's
+    /// level covers it) and records a `restriction` stricter than `strictest_incident`.
+    pub(super) fn check_root_restrictions(
+        &mut self,
+        root: &Json,
+        strictest_incident: Restriction,
+    ) -> Result<(), IodefError> {
+        let Some(additional) = root.get("AdditionalData") else {
+            return Ok(());
+        };
+        let start = Path::root();
+        let mut found = None;
+        let mut position = Position {
+            start: &start,
+            steps: Vec::new(),
+        };
+        self.sweep(
+            additional,
+            "AdditionalData",
+            None,
+            &mut position,
+            strictest_incident,
+            &mut found,
+        )?;
+        if let Some(found) = found {
+            self.nested
+                .record(found, "every Incident of the document", &mut self.warnings);
+        }
+        Ok(())
+    }
+
+    /// One value of the sweep.
     fn sweep<'a>(
         &mut self,
         value: &'a Json,
         name: &'a str,
         index: Option<usize>,
-        steps: &mut Vec<(&'a str, Option<usize>)>,
-        incident_path: &Path,
+        position: &mut Position<'a, '_>,
         level: Restriction,
-        stricter: &mut bool,
+        found: &mut Option<Stricter>,
     ) -> Result<(), IodefError> {
         if name == "value" {
             return Ok(());
@@ -68,60 +108,50 @@ impl Reader<'_> {
         match value {
             Json::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.sweep(
-                        item,
-                        name,
-                        Some(i + 1),
-                        steps,
-                        incident_path,
-                        level,
-                        stricter,
-                    )?;
+                    self.sweep(item, name, Some(i + 1), position, level, found)?;
                 }
             }
             Json::Object(members) => {
-                steps.push((name, index));
-                self.member_restriction(value, steps, incident_path, level, stricter)?;
-                for (member, child) in members {
-                    self.sweep(child, member, None, steps, incident_path, level, stricter)?;
+                position.steps.push((name, index));
+                if let Some(child) = self.member_level(value, position)? {
+                    Stricter::keep(found, level, child, || position.path());
                 }
-                steps.pop();
+                for (member, child) in members {
+                    self.sweep(child, member, None, position, level, found)?;
+                }
+                position.steps.pop();
             }
             _ => {}
         }
         Ok(())
     }
 
-    fn member_restriction(
+    /// The level of `object`'s own `restriction` member, if it has one.
+    fn member_level(
         &mut self,
         object: &Json,
-        steps: &[(&str, Option<usize>)],
-        incident_path: &Path,
-        level: Restriction,
-        stricter: &mut bool,
-    ) -> Result<(), IodefError> {
+        position: &Position<'_, '_>,
+    ) -> Result<Option<Level>, IodefError> {
         let value = object.get("restriction");
         let ext = object.get("ext-restriction");
         // The common case, a plain enumerated value, needs no path.
         if let (Some(Json::String(value)), None) = (value, ext)
             && trim(value) != "ext-value"
             && DIALECT.restrictions().contains(&trim(value))
-            && let Ok(child) = self.policy.resolve(trim(value), None)
+            && let Ok(restriction) = self.policy.resolve(trim(value), None)
         {
-            *stricter |= child > level;
-            return Ok(());
+            return Ok(Some(Level {
+                label: trim(value).to_owned(),
+                restriction,
+            }));
         }
         if value.is_none() && ext.is_none() {
-            return Ok(());
+            return Ok(None);
         }
-        let mut path = incident_path.clone();
-        for (name, index) in steps {
-            path = match index {
-                Some(i) => path.indexed(name, *i),
-                None => path.child(name),
-            };
-        }
-        let child = rules::restriction(
+        // `default` and `ext-value` resolve under the same policy as on an Incident; an
+        // `ext-value` without its name is tolerated here (and resolves to private).
+        let path = position.path();
+        rules::restriction(
             DIALECT,
             Extensible {
                 name: "restriction",
@@ -132,8 +162,6 @@ impl Reader<'_> {
             self.policy,
             &path,
             &mut self.warnings,
-        )?;
-        *stricter |= child.is_some_and(|l| l.restriction > level);
-        Ok(())
+        )
     }
 }

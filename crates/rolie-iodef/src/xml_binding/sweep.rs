@@ -1,34 +1,68 @@
-//! The restriction sweep over everything inside an Incident (RFC 7970 §3.3.1,
-//! IODEF-RES-2): every `restriction` must be a valid value; children stricter than their
-//! Incident are reported, not acted on, because the server publishes whole documents.
-//! Foreign-namespace subtrees and EXTENSION content are opaque (IODEF-EXT-3).
+//! The restriction sweep over everything inside an Incident and over the document's own
+//! AdditionalData (RFC 7970 §3.3.1): every `restriction` must be a valid value, and one
+//! stricter than its Incident raises the level of the whole entry
+//! (`rules::NestedRestrictions`). Foreign-namespace subtrees and EXTENSION content are opaque
+//! (IODEF-EXT-3); AdditionalData and RecordItem count by their own `restriction`.
 
 use std::collections::HashMap;
 
 use rolie_model::Restriction;
 use roxmltree::Node;
 
-use super::{Reader, incident_slots};
+use super::{Reader, incident_slots, is_named};
+use crate::document::Incident;
 use crate::error::IodefError;
 use crate::path::Path;
-use crate::rules::{self, ExtPolicy, Extensible};
-use crate::text::trim;
+use crate::rules::{self, Dialect, ExtPolicy, Extensible, Level, Stricter};
+use crate::text::{shown, trim};
 
 impl Reader<'_> {
-    /// Checks every `restriction` inside `incident`, whose own level is `level`.
+    /// Checks every `restriction` inside `node`, the Incident read as `incident`, and
+    /// records the strictest one above the Incident's own level.
     pub(super) fn check_restrictions(
         &mut self,
-        incident: Node<'_, '_>,
+        node: Node<'_, '_>,
         incident_path: &Path,
-        level: Restriction,
+        incident: &Incident,
     ) -> Result<(), IodefError> {
-        let mut stricter = false;
+        let mut found = None;
         let mut steps = Vec::new();
-        self.sweep(incident, &mut steps, incident_path, level, &mut stricter)?;
-        if stricter {
-            self.warnings.push(format!(
-                "{incident_path}: some elements are more restrictive than their Incident; the document is published at the Incident's level (IODEF-RES-2)"
-            ));
+        self.sweep(
+            node,
+            &mut steps,
+            incident_path,
+            incident.restriction,
+            &mut found,
+        )?;
+        if let Some(found) = found {
+            let above = format!("its Incident's {}", shown(&incident.restriction_label));
+            self.nested.record(found, &above, &mut self.warnings);
+        }
+        Ok(())
+    }
+
+    /// Checks the `restriction` of each AdditionalData of the document itself (siblings of
+    /// the Incidents, which no Incident's level covers) and records one stricter than
+    /// `strictest_incident`.
+    pub(super) fn check_root_restrictions(
+        &mut self,
+        root: Node<'_, '_>,
+        strictest_incident: Restriction,
+    ) -> Result<(), IodefError> {
+        let mut found = None;
+        let namespace = self.namespace;
+        let additional = root
+            .children()
+            .filter(|c| is_named(*c, namespace, "AdditionalData"));
+        for (i, node) in additional.enumerate() {
+            let path = || Path::root().indexed("AdditionalData", i + 1);
+            if let Some(level) = self.element_level(node, path)? {
+                Stricter::keep(&mut found, strictest_incident, level, path);
+            }
+        }
+        if let Some(found) = found {
+            self.nested
+                .record(found, "every Incident of the document", &mut self.warnings);
         }
         Ok(())
     }
@@ -43,7 +77,7 @@ impl Reader<'_> {
         steps: &mut Vec<(Node<'a, 'input>, usize)>,
         incident_path: &Path,
         level: Restriction,
-        stricter: &mut bool,
+        found: &mut Option<Stricter>,
     ) -> Result<(), IodefError> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for node in parent.children().filter(Node::is_element) {
@@ -54,39 +88,45 @@ impl Reader<'_> {
             let index = counts.entry(local).or_insert(0);
             *index += 1;
             steps.push((node, *index));
-            self.element_restriction(node, steps, incident_path, level, stricter)?;
+            let dialect = self.dialect;
+            let path = || path_of(dialect, incident_path, steps);
+            if let Some(child) = self.element_level(node, path)? {
+                Stricter::keep(found, level, child, path);
+            }
             if !matches!(local, "AdditionalData" | "RecordItem") {
-                self.sweep(node, steps, incident_path, level, stricter)?;
+                self.sweep(node, steps, incident_path, level, found)?;
             }
             steps.pop();
         }
         Ok(())
     }
 
-    fn element_restriction(
+    /// The level of `node`'s own `restriction`, if it has one; `path` names it in messages
+    /// and is only made when one is needed.
+    fn element_level(
         &mut self,
         node: Node<'_, '_>,
-        steps: &[(Node<'_, '_>, usize)],
-        incident_path: &Path,
-        level: Restriction,
-        stricter: &mut bool,
-    ) -> Result<(), IodefError> {
+        path: impl FnOnce() -> Path,
+    ) -> Result<Option<Level>, IodefError> {
         let value = node.attribute("restriction");
         let ext = node.attribute("ext-restriction");
         // The common case, a plain enumerated value, needs no path.
         if let (Some(value), None) = (value.map(trim), ext)
             && value != "ext-value"
             && self.dialect.restrictions().contains(&value)
-            && let Ok(child) = self.policy.resolve(value, None)
+            && let Ok(restriction) = self.policy.resolve(value, None)
         {
-            *stricter |= child > level;
-            return Ok(());
+            return Ok(Some(Level {
+                label: value.to_owned(),
+                restriction,
+            }));
         }
         if value.is_none() && ext.is_none() {
-            return Ok(());
+            return Ok(None);
         }
-        let path = self.path_of(incident_path, steps);
-        let child = rules::restriction(
+        // `default` and `ext-value` resolve under the same policy as on an Incident; an
+        // `ext-value` without its name is tolerated here (and resolves to private).
+        rules::restriction(
             self.dialect,
             Extensible {
                 name: "restriction",
@@ -95,28 +135,26 @@ impl Reader<'_> {
             },
             ExtPolicy::Tolerate,
             self.policy,
-            &path,
+            &path(),
             &mut self.warnings,
-        )?;
-        *stricter |= child.is_some_and(|l| l.restriction > level);
-        Ok(())
+        )
     }
+}
 
-    /// The path below an Incident. Its direct children follow the slot table; deeper
-    /// elements always carry an index, as their repeatability is not tracked here (JSON
-    /// paths agree: arrays are indexed).
-    fn path_of(&self, incident_path: &Path, steps: &[(Node<'_, '_>, usize)]) -> Path {
-        let slots = incident_slots(self.dialect);
-        let mut path = incident_path.clone();
-        for (depth, (node, index)) in steps.iter().enumerate() {
-            let name = node.tag_name().name();
-            let single = depth == 0 && slots.iter().any(|s| s.name == name && !s.repeatable);
-            path = if single {
-                path.child(name)
-            } else {
-                path.indexed(name, *index)
-            };
-        }
-        path
+/// The path below an Incident. Its direct children follow the slot table; deeper elements
+/// always carry an index, as their repeatability is not tracked here (JSON paths agree:
+/// arrays are indexed).
+fn path_of(dialect: Dialect, incident_path: &Path, steps: &[(Node<'_, '_>, usize)]) -> Path {
+    let slots = incident_slots(dialect);
+    let mut path = incident_path.clone();
+    for (depth, (node, index)) in steps.iter().enumerate() {
+        let name = node.tag_name().name();
+        let single = depth == 0 && slots.iter().any(|s| s.name == name && !s.repeatable);
+        path = if single {
+            path.child(name)
+        } else {
+            path.indexed(name, *index)
+        };
     }
+    path
 }

@@ -113,10 +113,11 @@ fn minimal_v2_document_falls_back_for_title_author_and_restriction() {
     assert_eq!(rolie_format.schema_type.as_deref(), Some(media_type::XML));
 }
 
-/// IODEF-RES-2: with green, amber and white incidents the document is need-to-know and
-/// its restriction category is the amber incident's label.
+/// IODEF-RES-2, RFC 7970 §3.3.1: with green, amber and white incidents and a red Contact
+/// inside the green one, the document is private and its restriction category is the red
+/// Contact's label; a warning says where the level comes from.
 #[test]
-fn rich_document_takes_the_strictest_incident_restriction() {
+fn rich_document_takes_the_strictest_restriction_in_the_document() {
     let document = accepted("rich-v2.xml", Syntax::Xml);
     let labels: Vec<&str> = document
         .incidents
@@ -124,17 +125,15 @@ fn rich_document_takes_the_strictest_incident_restriction() {
         .map(|i| i.restriction_label.as_str())
         .collect();
     assert_eq!(labels, ["green", "amber", "white"]);
-    assert_eq!(document.restriction, Restriction::NeedToKnow);
+    assert_eq!(document.restriction, Restriction::Private);
     assert_eq!(
         terms(&document.categories(), scheme::IODEF_RESTRICTION),
-        ["amber"]
+        ["red"]
     );
-    // IODEF-RES-2: the red Contact inside the green incident is reported, not acted on.
     assert!(
-        document
-            .warnings
-            .iter()
-            .any(|w| w.starts_with("/IODEF-Document/Incident[1]") && w.contains("IODEF-RES-2")),
+        document.warnings.iter().any(|w| w.starts_with(
+            "/IODEF-Document/Incident[1]/Contact[1]/Contact[1]: restriction \"red\" is stricter than its Incident's \"green\""
+        )),
         "{:?}",
         document.warnings
     );
@@ -240,7 +239,7 @@ fn rich_document_summary_names_format_facts_and_counts() {
     let summary = accepted("rich-v2.xml", Syntax::Xml).summary();
     assert!(
         summary.starts_with(
-            "IODEF v2 document with 3 incidents (purpose mitigation, reporting, watch, restriction amber, status new, in-progress): Credential phishing"
+            "IODEF v2 document with 3 incidents (purpose mitigation, reporting, watch, restriction red, status new, in-progress): Credential phishing"
         ),
         "{summary}"
     );

@@ -6,5 +6,6 @@ mod corpus;
 mod fixtures;
 mod hostile;
 mod properties;
+mod restriction;
 mod support;
 mod validation;

@@ -1107,3 +1107,161 @@ async fn feed_reader_credentials_work_over_basic_on_tls_only(backend: Backend) {
         .await
         .assert_problem(401, "only accepted over TLS");
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. Feed-reader credentials only read, whatever their subject may do
+// ---------------------------------------------------------------------------------------
+
+mod feed_reader_bounds {
+    use rolie_authz::PolicyConfig;
+
+    use super::*;
+
+    on_both_backends!(a_feed_token_for_an_administrator_only_reads_the_collections_it_names);
+
+    /// RFC 5023 §14, spec-rolie A14, R-PROF-AUTHZ-b: a feed-reader credential issued for a
+    /// subject the policy makes a server administrator reads the collections it names and
+    /// nothing else: every write and every administration request is 403, other
+    /// collections are hidden (404), and the entry it could not delete is still there.
+    async fn a_feed_token_for_an_administrator_only_reads_the_collections_it_names(
+        backend: Backend,
+    ) {
+        let policy = PolicyConfig {
+            admins: vec!["admin".into()],
+            ..PolicyConfig::default()
+        };
+        let app = TestApp::builder(backend)
+            .tls()
+            .policy(policy)
+            .collection(spec("restricted", "incident", Restriction::Private, false))
+            .spawn()
+            .await;
+        let entry = publish(&app, "restricted", "FB-1", "green", "kept").await;
+        // The subject administers the server through the policy alone, scopes or not.
+        let bearer = app.token("admin", "", Restriction::Private);
+        app.get("/admin/feed-tokens", Some(&bearer))
+            .await
+            .assert_status(200);
+        let token = app
+            .send_json(
+                Method::POST,
+                "/admin/feed-tokens",
+                &json!({
+                    "subject": "admin",
+                    "label": "feed reader of an administrator",
+                    "clearance": "red",
+                    "collections": ["restricted"],
+                }),
+                Some(&app.admin_token()),
+            )
+            .await;
+        token.assert_status(201);
+        let token = token.json();
+        let basic = |method: Method, path: &str| {
+            app.request(method, path, None).basic_auth(
+                token["username"].as_str().expect("username"),
+                token["password"].as_str(),
+            )
+        };
+
+        app.send(basic(Method::GET, "/rolie/feeds/restricted"))
+            .await
+            .assert_status(200);
+        app.send(basic(Method::GET, &entry.location))
+            .await
+            .assert_status(200);
+        app.send(basic(Method::GET, "/rolie/feeds/incidents"))
+            .await
+            .assert_problem(404, "does not exist");
+
+        let writes = [
+            (
+                "POST a document",
+                basic(Method::POST, "/rolie/feeds/restricted")
+                    .header("content-type", media_type::XML)
+                    .body(fixtures::incident("FB-2", "green", "not published")),
+            ),
+            (
+                "PUT the document",
+                basic(Method::PUT, &entry.src)
+                    .header("content-type", media_type::XML)
+                    .body(fixtures::incident("FB-1", "white", "not replaced")),
+            ),
+            ("DELETE the entry", basic(Method::DELETE, &entry.location)),
+            ("list feed tokens", basic(Method::GET, "/admin/feed-tokens")),
+            (
+                "issue itself a feed token",
+                basic(Method::POST, "/admin/feed-tokens")
+                    .header("content-type", media_type::JSON)
+                    .body(json!({"subject": "admin", "clearance": "red"}).to_string()),
+            ),
+            ("list collections", basic(Method::GET, "/admin/collections")),
+            (
+                "administer its collection",
+                basic(Method::GET, "/admin/collections/restricted"),
+            ),
+            ("read the audit log", basic(Method::GET, "/admin/audit")),
+        ];
+        for (case, request) in writes {
+            let response = app.send(request).await;
+            assert_eq!(response.status, 403, "{case}: {}", response.text());
+        }
+
+        let kept = app.get(&entry.location, Some(&app.admin_token())).await;
+        kept.assert_status(200);
+        assert_eq!(oracle::entry(&kept.body).id, entry.atom_id);
+        assert_eq!(app.entry_count("restricted").await, 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. Restrictions nested inside an incident
+// ---------------------------------------------------------------------------------------
+
+mod nested_restrictions {
+    use rolie_model::vocabulary::scheme;
+
+    use super::*;
+
+    on_both_backends!(an_incident_holding_a_red_element_is_hidden_from_green_readers);
+
+    /// RFC 7970 §3.3.1, R-PROF-AUTHZ-c, R-PROF-AUTHZ-b: a green Incident holding a red
+    /// AdditionalData is published at red: its restriction category says red, a green
+    /// reader finds neither the entry nor its content (404, and not in the feed), a red
+    /// reader reads both.
+    async fn an_incident_holding_a_red_element_is_hidden_from_green_readers(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let document = fixtures::incident("NR-1", "green", "web shell on a partner's server")
+            .replace(
+                "</Contact>",
+                "</Contact>\n    <AdditionalData dtype=\"string\" restriction=\"red\">j.doe@victim.example</AdditionalData>",
+            );
+        let response = app.publish("incidents", &document).await;
+        response.assert_status(201);
+        let entry = oracle::entry(&response.body);
+        assert_eq!(
+            entry
+                .category_terms(scheme::IODEF_RESTRICTION)
+                .collect::<Vec<_>>(),
+            ["red"]
+        );
+        let location = response.location();
+        let src = entry
+            .link(rel::EDIT_MEDIA)
+            .expect("edit-media")
+            .href
+            .clone();
+
+        let green = app.token("reader", "rolie:read", Restriction::Partner);
+        app.get(&location, Some(&green)).await.assert_status(404);
+        app.get(&src, Some(&green)).await.assert_status(404);
+        let (ids, _) = walk(&app, "/rolie/feeds/incidents", Some(&green)).await;
+        assert!(!ids.contains(&entry.id), "{ids:?}");
+
+        let red = app.token("reader", "rolie:read", Restriction::Private);
+        app.get(&location, Some(&red)).await.assert_status(200);
+        app.get(&src, Some(&red)).await.assert_status(200);
+        let (ids, _) = walk(&app, "/rolie/feeds/incidents", Some(&red)).await;
+        assert!(ids.contains(&entry.id), "{ids:?}");
+    }
+}
