@@ -7,19 +7,10 @@ use std::process::Command;
 
 use crate::support::{SECRET, Server, free_port, post_incident, token};
 
-const INCIDENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<IODEF-Document version="2.00" xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0">
-  <Incident purpose="reporting" restriction="green">
-    <IncidentID name="csirt.example.test">CLIENTS-1</IncidentID>
-    <GenerationTime>2024-03-05T09:30:12Z</GenerationTime>
-    <Description>Seen by the clients people run</Description>
-    <Contact type="organization" role="creator">
-      <ContactName>Example Test CSIRT</ContactName>
-      <Email><EmailTo>csirt@example.test</EmailTo></Email>
-    </Contact>
-  </Incident>
-</IODEF-Document>
-"#;
+/// The incident the tests publish (and post again for a 409).
+fn incident() -> String {
+    rolie_testkit::fixtures::incident("CLIENTS-1", "green", "Seen by the clients people run")
+}
 
 /// A server with a known secret and a small body limit, holding one incident; returns the
 /// server, the admin token and the entry's and content's URLs.
@@ -34,10 +25,15 @@ async fn server_with_an_incident(dir: &Path) -> (Server, String, String, String)
     )
     .await;
     let admin = token("admin", "rolie:admin rolie:read rolie:write");
-    let created = post_incident(&reqwest::Client::new(), &server.base_url, &admin, INCIDENT)
-        .send()
-        .await
-        .expect("POST");
+    let created = post_incident(
+        &reqwest::Client::new(),
+        &server.base_url,
+        &admin,
+        incident(),
+    )
+    .send()
+    .await
+    .expect("POST");
     assert_eq!(created.status().as_u16(), 201);
     let entry = created
         .headers()
@@ -97,7 +93,7 @@ async fn curl_compressed_reads_every_document_and_error() {
                 "-H".into(),
                 "Content-Type: application/xml".into(),
                 "--data-binary".into(),
-                INCIDENT.into(),
+                incident(),
             ],
             409,
         ),
@@ -138,7 +134,7 @@ async fn curl_compressed_reads_every_document_and_error() {
                 serde_json::from_slice(&body).expect("a decoded JSON problem document");
             assert_eq!(problem["status"], status, "{name}");
         } else if name == "content" {
-            assert_eq!(body, INCIDENT.as_bytes(), "{name}");
+            assert_eq!(body, incident().as_bytes(), "{name}");
         } else {
             assert!(
                 body.starts_with(b"<?xml"),
@@ -176,7 +172,7 @@ async fn python_requests_and_feedparser_read_every_document_and_error() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (server, admin, entry, content) = server_with_an_incident(dir.path()).await;
     let incident_file = dir.path().join("incident.xml");
-    std::fs::write(&incident_file, INCIDENT).expect("write incident");
+    std::fs::write(&incident_file, incident()).expect("write incident");
     let base = server.base_url.clone();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/clients.py");
     let output = tokio::task::spawn_blocking(move || {

@@ -31,6 +31,18 @@ pub fn incident(id: &str, restriction: &str, description: &str) -> String {
     )
 }
 
+/// An Atom entry marked as a draft (`app:draft` `yes`) whose inline content is `iodef`.
+pub fn draft_entry(iodef: &str) -> String {
+    format!(
+        r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:app="http://www.w3.org/2007/app">
+  <title>Work in progress</title>
+  <app:control><app:draft>yes</app:draft></app:control>
+  <content type="application/xml">{}</content>
+</entry>"#,
+        iodef.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+    )
+}
+
 /// An IODEF v2 document carrying an indicator, for `indicator` collections.
 pub fn indicator(id: &str, restriction: &str) -> String {
     format!(

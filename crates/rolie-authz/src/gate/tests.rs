@@ -1,140 +1,25 @@
-//! The gate with feed-reader credentials: a store of collections and tokens in memory, and
+//! The gate with feed-reader credentials: a real SQLite store in a temporary directory, and
 //! principals made by the real authenticator.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rolie_model::Restriction;
-use rolie_store::{Collection, CollectionName, CollectionSpec, FeedToken, NewFeedToken};
-use time::OffsetDateTime;
+use rolie_store::{CollectionName, CollectionSpec};
 
 use super::*;
 use crate::authenticate::{FeedTokenAuthenticator, FeedTokenGrant, FeedTokenSecret};
 use crate::{Authenticator, CollectionGrants, Credentials, PolicyAuthorizer, PolicyConfig, Scopes};
 
-/// Collections and feed tokens in memory; what the gate does not ask for here fails.
-#[derive(Default)]
-struct Fixture {
-    collections: Vec<Collection>,
-    tokens: Mutex<Vec<FeedToken>>,
-}
-
-fn unused<T>() -> StoreResult<T> {
-    Err(StoreError::Internal("not used by these tests".into()))
-}
-
-#[async_trait]
-impl Store for Fixture {
-    async fn ping(&self) -> StoreResult<()> {
-        Ok(())
-    }
-    async fn list_collections(&self) -> StoreResult<Vec<Collection>> {
-        Ok(self.collections.clone())
-    }
-    async fn get_collection(&self, name: &CollectionName) -> StoreResult<Collection> {
-        self.collections
-            .iter()
-            .find(|c| &c.spec.name == name)
-            .cloned()
-            .ok_or(StoreError::NotFound)
-    }
-    async fn create_collection(&self, _: &CollectionSpec) -> StoreResult<Collection> {
-        unused()
-    }
-    async fn update_collection(&self, _: &CollectionSpec) -> StoreResult<Collection> {
-        unused()
-    }
-    async fn delete_collection(&self, _: &CollectionName) -> StoreResult<()> {
-        unused()
-    }
-    async fn collections_version(&self) -> StoreResult<i64> {
-        unused()
-    }
-    async fn freshness(&self, _: &CollectionName) -> StoreResult<Freshness> {
-        unused()
-    }
-    async fn create_entry(&self, _: NewEntry) -> StoreResult<StoredEntry> {
-        unused()
-    }
-    async fn get_entry(&self, _: Uuid, _: &Visibility) -> StoreResult<StoredEntry> {
-        unused()
-    }
-    async fn get_content(&self, _: Uuid, _: &Visibility) -> StoreResult<StoredContent> {
-        unused()
-    }
-    async fn update_entry(
-        &self,
-        _: Uuid,
-        _: Option<&str>,
-        _: EntryData,
-    ) -> StoreResult<StoredEntry> {
-        unused()
-    }
-    async fn update_content(
-        &self,
-        _: Uuid,
-        _: Option<&str>,
-        _: NewContent,
-        _: EntryData,
-    ) -> StoreResult<StoredEntry> {
-        unused()
-    }
-    async fn delete_entry(&self, _: Uuid, _: Option<&str>) -> StoreResult<Change> {
-        unused()
-    }
-    async fn list_entries(&self, _: &FeedQuery) -> StoreResult<FeedPage> {
-        unused()
-    }
-    async fn changes_since(&self, _: &CollectionName, _: i64, _: u32) -> StoreResult<Vec<Change>> {
-        unused()
-    }
-    async fn create_feed_token(&self, token: &NewFeedToken) -> StoreResult<FeedToken> {
-        let token = FeedToken {
-            token: token.clone(),
-            created: OffsetDateTime::now_utc(),
-            revoked: None,
-        };
-        self.tokens.lock().expect("tokens").push(token.clone());
-        Ok(token)
-    }
-    async fn get_feed_token(&self, id: Uuid) -> StoreResult<FeedToken> {
-        self.tokens
-            .lock()
-            .expect("tokens")
-            .iter()
-            .find(|t| t.token.id == id)
-            .cloned()
-            .ok_or(StoreError::NotFound)
-    }
-    async fn list_feed_tokens(&self) -> StoreResult<Vec<FeedToken>> {
-        unused()
-    }
-    async fn revoke_feed_token(&self, _: Uuid) -> StoreResult<FeedToken> {
-        unused()
-    }
-    async fn append_audit(&self, _: &AuditRecord) -> StoreResult<()> {
-        unused()
-    }
-    async fn list_audit(&self, _: Option<i64>, _: u32) -> StoreResult<Vec<AuditEntry>> {
-        unused()
-    }
-}
-
-fn collection(name: &str, public: bool) -> Collection {
-    Collection {
-        spec: CollectionSpec {
-            name: CollectionName::parse(name).expect("name"),
-            title: name.into(),
-            information_type: "incident".into(),
-            workspace: "w".into(),
-            accept: vec![],
-            max_restriction: Restriction::Private,
-            public,
-        },
-        created: OffsetDateTime::now_utc(),
-        feed_id: format!("urn:uuid:{}", Uuid::new_v4()),
+/// A collection spec for these tests.
+fn collection(name: &str, public: bool) -> CollectionSpec {
+    CollectionSpec {
+        name: CollectionName::parse(name).expect("name"),
+        title: name.into(),
+        information_type: "incident".into(),
+        workspace: "w".into(),
+        accept: vec![],
+        max_restriction: Restriction::Private,
+        public,
     }
 }
 
@@ -160,18 +45,24 @@ fn generous_policy() -> PolicyConfig {
     config
 }
 
-/// A gate over `incidents`, `indicators` and the public `open`, and the principal of a
+/// A gate over `incidents`, `indicators` and the public `open` in a fresh SQLite database
+/// (the directory goes when the returned guard drops), and the principal of a
 /// feed token issued for `admin` naming `collections`, authenticated the way the server
 /// does it (HTTP Basic over TLS).
-async fn feed_reader(collections: &[&str]) -> (Gate, Principal) {
-    let store = Arc::new(Fixture {
-        collections: vec![
-            collection("incidents", false),
-            collection("indicators", false),
-            collection("open", true),
-        ],
-        ..Fixture::default()
-    });
+async fn feed_reader(collections: &[&str]) -> (Gate, Principal, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("gate.db");
+    let store: Arc<dyn Store> = Arc::new(
+        rolie_store_sqlite::SqliteStore::open(path.to_str().expect("UTF-8 path"))
+            .await
+            .expect("SQLite store"),
+    );
+    for (name, public) in [("incidents", false), ("indicators", false), ("open", true)] {
+        store
+            .create_collection(&collection(name, public))
+            .await
+            .expect("collection");
+    }
     let (token, secret) = FeedTokenSecret::issue(FeedTokenGrant {
         subject: "admin".into(),
         label: "feed reader".into(),
@@ -194,7 +85,7 @@ async fn feed_reader(collections: &[&str]) -> (Gate, Principal) {
         .expect("accepted")
         .expect("a feed token");
     let gate = Gate::new(store, Arc::new(PolicyAuthorizer::new(generous_policy())));
-    (gate, principal)
+    (gate, principal, dir)
 }
 
 fn forbidden<T>(result: Result<T, AccessError>) -> bool {
@@ -205,7 +96,7 @@ fn forbidden<T>(result: Result<T, AccessError>) -> bool {
 /// server administrator and every collection's writer and administrator.
 #[tokio::test]
 async fn a_feed_token_of_an_administrator_cannot_write_or_administer() {
-    let (gate, principal) = feed_reader(&["incidents"]).await;
+    let (gate, principal, _dir) = feed_reader(&["incidents"]).await;
     assert_eq!(principal.subject, "admin");
     assert_eq!(principal.method, AuthMethod::FeedToken);
     assert!(forbidden(
@@ -228,7 +119,7 @@ async fn a_feed_token_of_an_administrator_cannot_write_or_administer() {
 /// grants its subject.
 #[tokio::test]
 async fn a_feed_token_reads_only_the_collections_it_names() {
-    let (gate, principal) = feed_reader(&["incidents"]).await;
+    let (gate, principal, _dir) = feed_reader(&["incidents"]).await;
     let reader = gate.reader(&principal);
     assert!(reader.collection(&name("incidents")).await.is_ok());
     for hidden in ["indicators", "open"] {
@@ -253,7 +144,7 @@ async fn a_feed_token_reads_only_the_collections_it_names() {
 /// A feed token that names no collection reads every collection, and still only reads.
 #[tokio::test]
 async fn a_feed_token_naming_no_collection_reads_all_and_writes_none() {
-    let (gate, principal) = feed_reader(&[]).await;
+    let (gate, principal, _dir) = feed_reader(&[]).await;
     assert_eq!(
         principal.scopes,
         Scopes {
@@ -280,7 +171,7 @@ async fn a_feed_token_naming_no_collection_reads_all_and_writes_none() {
 /// subject keeps what the policy grants it.
 #[tokio::test]
 async fn a_bearer_token_of_the_same_subject_keeps_its_grants() {
-    let (gate, feed) = feed_reader(&["incidents"]).await;
+    let (gate, feed, _dir) = feed_reader(&["incidents"]).await;
     let bearer = Principal {
         method: AuthMethod::Bearer,
         scopes: Scopes::default(),

@@ -567,15 +567,11 @@ async fn drafts_are_seen_only_by_their_publisher_and_administrators(backend: Bac
     );
     let reader = app.token("reader-red", "rolie:read", Restriction::Private);
     let admin = app.admin_token();
-    let iodef = fixtures::incident("DRAFT-1", "green", "Draft: still being written");
-    let body = format!(
-        r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:app="http://www.w3.org/2007/app">
-  <title>Work in progress</title>
-  <app:control><app:draft>yes</app:draft></app:control>
-  <content type="application/xml">{}</content>
-</entry>"#,
-        iodef.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-    );
+    let body = fixtures::draft_entry(&fixtures::incident(
+        "DRAFT-1",
+        "green",
+        "Draft: still being written",
+    ));
     let created = app
         .post(
             "/rolie/feeds/restricted",

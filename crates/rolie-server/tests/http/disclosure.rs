@@ -50,15 +50,7 @@ async fn a_conflict_with_an_entry_the_writer_cannot_see_answers_as_if_there_were
     }
     // Someone else's draft is hidden too.
     let drafter = green_writer(&app, "drafter");
-    let draft = format!(
-        r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:app="http://www.w3.org/2007/app">
-  <title>Work in progress</title>
-  <app:control><app:draft>yes</app:draft></app:control>
-  <content type="application/xml">{}</content>
-</entry>"#,
-        fixtures::incident("DRAFTED-1", "green", "draft")
-            .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-    );
+    let draft = fixtures::draft_entry(&fixtures::incident("DRAFTED-1", "green", "draft"));
     app.post(
         "/rolie/feeds/incidents",
         media_type::ATOM_ENTRY,
