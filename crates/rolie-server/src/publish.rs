@@ -76,6 +76,21 @@ pub enum Submission {
     },
 }
 
+impl Submission {
+    /// What the IODEF reader tolerated or decided on the publisher's behalf (a nested
+    /// restriction raising the entry's level, say), for the publisher to read.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Submission::Document(document)
+            | Submission::Entry {
+                content: SubmittedContent::Document(document),
+                ..
+            } => &document.warnings,
+            Submission::Entry { .. } => &[],
+        }
+    }
+}
+
 /// The content of a submitted entry.
 #[derive(Debug)]
 pub enum SubmittedContent {

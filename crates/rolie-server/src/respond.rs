@@ -91,3 +91,27 @@ pub fn check(
     conditional::not_modified(request, validators)
         .map(|tag| not_modified(tag, validators, vary, cache_control))
 }
+
+/// The response header that carries what the server decided on a publisher's behalf.
+pub const WARNING_HEADER: &str = "rolie-warning";
+
+/// Adds one `Rolie-Warning` header per warning of the IODEF reader (the HTTP `Warning`
+/// field is obsolete, RFC 9111 §5.5). Characters a header cannot carry become `?`.
+pub fn add_warnings(response: &mut Response, warnings: &[String]) {
+    for warning in warnings {
+        let text: String = warning
+            .chars()
+            .map(|c| {
+                if c == ' ' || c.is_ascii_graphic() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .take(512)
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            response.headers_mut().append(WARNING_HEADER, value);
+        }
+    }
+}

@@ -61,6 +61,9 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
             }
             let document = rolie_iodef::parse(Bytes::from(bytes), syntax, &policy)
                 .map_err(|e| Refusal::Other(e.to_string()))?;
+            for warning in &document.warnings {
+                println!("warning\t{}\t{warning}", path.display());
+            }
             let (data, content) = publish::new_entry(
                 &writer.collection().spec,
                 Submission::Document(document),

@@ -17,7 +17,7 @@ use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::publish;
-use crate::respond::{PRIVATE, Representation};
+use crate::respond::{self, PRIVATE, Representation};
 use crate::routes::EntryPath;
 use crate::state::AppState;
 
@@ -100,6 +100,7 @@ async fn replace_content(
     let bytes: Bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
     let document = rolie_iodef::parse(bytes, syntax, &state.config.restriction_policy)?;
     let settings = state.config.publish_settings();
+    let warnings = document.warnings.clone();
     let (data, content) = publish::replaced_content(spec, current, document, &settings)?;
     let new_tag = validators(&content.hash(), None).etag();
     writer
@@ -108,5 +109,6 @@ async fn replace_content(
     tracing::info!(entry.id = %id, principal.sub = %principal.subject, "content replaced");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(http::header::ETAG, new_tag);
+    respond::add_warnings(&mut response, &warnings);
     Ok(response)
 }

@@ -238,6 +238,7 @@ async fn create_entry(
     let submission = publish::read_submission(&media, bytes, &state.config.restriction_policy)?;
     let slug = publish::slug(headers.get("slug").and_then(|v| v.to_str().ok()));
     let settings = state.config.publish_settings();
+    let warnings = submission.warnings().to_vec();
     let (data, content) =
         publish::new_entry(spec, submission, slug, &principal.subject, &settings)?;
     let incident = incident_label(&data);
@@ -264,6 +265,7 @@ async fn create_entry(
     tracing::info!(entry.id = %stored.id, collection.name = %spec.name, principal.sub = %principal.subject, "entry created");
     let location = state.urls.entry(stored.id);
     let mut response = entries::representation(&state, &stored).ok(StatusCode::CREATED);
+    respond::add_warnings(&mut response, &warnings);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, value.clone());
         response.headers_mut().insert(CONTENT_LOCATION, value);

@@ -1222,9 +1222,10 @@ mod nested_restrictions {
     on_both_backends!(an_incident_holding_a_red_element_is_hidden_from_green_readers);
 
     /// RFC 7970 §3.3.1, R-PROF-AUTHZ-c, R-PROF-AUTHZ-b: a green Incident holding a red
-    /// AdditionalData is published at red: its restriction category says red, a green
-    /// reader finds neither the entry nor its content (404, and not in the feed), a red
-    /// reader reads both.
+    /// AdditionalData is published at red, and the publisher is told why in a
+    /// `Rolie-Warning` header: its restriction category says red, a green reader finds
+    /// neither the entry nor its content (404, and not in the feed), a red reader reads
+    /// both.
     async fn an_incident_holding_a_red_element_is_hidden_from_green_readers(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         let document = fixtures::incident("NR-1", "green", "web shell on a partner's server")
@@ -1234,6 +1235,13 @@ mod nested_restrictions {
             );
         let response = app.publish("incidents", &document).await;
         response.assert_status(201);
+        let warnings = response.header_all("rolie-warning");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("AdditionalData") && w.contains("red")),
+            "the publisher is told why: {warnings:?}"
+        );
         let entry = oracle::entry(&response.body);
         assert_eq!(
             entry
