@@ -114,6 +114,44 @@ pub struct JwtAuthenticator {
     static_keys: Vec<JwtKey>,
     jwks: Option<RwLock<JwksFile>>,
     settings: JwtSettings,
+    verified: Verified,
+}
+
+/// Tokens that verified, by the SHA-256 of their text, until they expire: a poller sends
+/// the same token every few seconds, and checking a signature costs more than answering
+/// its 304. Every check is still made once per token; a new key set (a reloaded JWKS file)
+/// empties it, so a key taken out of the set stops its tokens at once.
+struct Verified {
+    cache: quick_cache::sync::Cache<[u8; 32], (Principal, i64)>,
+}
+
+/// Tokens kept verified at most (an entry is a principal: about 200 bytes).
+const VERIFIED_TOKENS: usize = 10_000;
+
+impl Verified {
+    fn new() -> Self {
+        Verified {
+            cache: quick_cache::sync::Cache::new(VERIFIED_TOKENS),
+        }
+    }
+
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes()).into()
+    }
+
+    /// The principal of `token` if it verified before and has not expired since (`exp`
+    /// compared without leeway: a cached token never outlives what verifying it again
+    /// would allow).
+    fn get(&self, token: &str) -> Option<Principal> {
+        let (principal, exp) = self.cache.get(&Self::key(token))?;
+        (time::OffsetDateTime::now_utc().unix_timestamp() < exp).then_some(principal)
+    }
+
+    fn insert(&self, token: &str, principal: &Principal, exp: i64) {
+        self.cache
+            .insert(Self::key(token), (principal.clone(), exp));
+    }
 }
 
 fn is_hmac(algorithm: Algorithm) -> bool {
@@ -177,6 +215,7 @@ impl JwtAuthenticator {
             static_keys: keys,
             jwks,
             settings,
+            verified: Verified::new(),
         })
     }
 
@@ -198,6 +237,7 @@ impl JwtAuthenticator {
                     tracing::info!(key_count = keys.len(), "reloaded the JWKS file");
                     file.modified = modified;
                     file.keys = keys;
+                    self.verified.cache.clear();
                 }
             }
             Err(e) => tracing::error!("keeping the previous JWKS keys: {e}"),
@@ -230,6 +270,12 @@ impl JwtAuthenticator {
     /// # Errors
     /// [`AuthError::Invalid`] naming the reason (never the token).
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        // A key set read from a file may have changed: look first, so a removed key's
+        // tokens are not answered from the cache.
+        self.refresh_jwks();
+        if let Some(principal) = self.verified.get(token) {
+            return Ok(principal);
+        }
         let invalid = |why: &str| AuthError::Invalid(format!("invalid bearer token: {why}"));
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("malformed or unsupported algorithm"))?;
@@ -242,10 +288,7 @@ impl JwtAuthenticator {
         };
         // The JWKS holds no HMAC keys, so HMAC tokens never touch it (or its file).
         let jwks = match &self.jwks {
-            Some(jwks) if !is_hmac(header.alg) => {
-                self.refresh_jwks();
-                jwks.read().ok()
-            }
+            Some(jwks) if !is_hmac(header.alg) => jwks.read().ok(),
             _ => None,
         };
         let mut keys = self
@@ -261,7 +304,12 @@ impl JwtAuthenticator {
         let mut last = invalid("signature does not verify");
         for key in keys {
             match jsonwebtoken::decode::<Claims>(token, &key.key, &validation) {
-                Ok(data) => return self.principal(data.claims),
+                Ok(data) => {
+                    let exp = data.claims.exp;
+                    let principal = self.principal(data.claims)?;
+                    self.verified.insert(token, &principal, exp);
+                    return Ok(principal);
+                }
                 Err(e) => {
                     use jsonwebtoken::errors::ErrorKind;
                     last = match e.kind() {
@@ -401,6 +449,37 @@ mod tests {
 
     fn authenticator(settings: JwtSettings) -> JwtAuthenticator {
         JwtAuthenticator::new(vec![JwtKey::hs256(SECRET, None)], None, settings).unwrap()
+    }
+
+    /// A verified token is answered from the cache until it expires, and never after:
+    /// the second and later checks of an expired token fail like the first would.
+    #[test]
+    fn a_cached_token_stops_at_its_expiry() {
+        let authenticator = authenticator(JwtSettings {
+            leeway_seconds: 0,
+            ..JwtSettings::default()
+        });
+        let mut short = request();
+        short.lifetime = time::Duration::seconds(1);
+        let token = TokenIssuer::hs256(SECRET).mint(&short).unwrap();
+        let first = authenticator.verify(&token).unwrap();
+        assert_eq!(
+            authenticator.verify(&token).unwrap(),
+            first,
+            "answered again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        for _ in 0..2 {
+            assert!(matches!(
+                authenticator.verify(&token),
+                Err(AuthError::Invalid(why)) if why.contains("expired")
+            ));
+        }
+        // A token that never verified is not made valid by the cache of another.
+        let dot = token.find('.').unwrap() + 2;
+        let swap = if &token[dot..=dot] == "A" { "B" } else { "A" };
+        let forged = format!("{}{swap}{}", &token[..dot], &token[dot + 1..]);
+        assert!(authenticator.verify(&forged).is_err());
     }
 
     #[test]
