@@ -134,6 +134,7 @@ pub struct FileConfig {
     header_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     max_concurrent_requests: Option<usize>,
+    render_cache_bytes: Option<u64>,
     #[serde(default)]
     tls: TlsSection,
     #[serde(default)]
@@ -191,6 +192,8 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// Longest time a connection stays open with no request in flight.
     pub idle_timeout: Duration,
+    /// Bytes of rendered representations kept for reuse.
+    pub render_cache_bytes: u64,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
     /// TLS.
@@ -445,6 +448,9 @@ impl Settings {
                     .unwrap_or(defaults.header_read_timeout.as_secs())
                     .clamp(1, 3600),
             ),
+            render_cache_bytes: file
+                .render_cache_bytes
+                .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_BYTES),
             idle_timeout: Duration::from_secs(
                 file.idle_timeout_seconds
                     .unwrap_or(defaults.idle_timeout.as_secs())

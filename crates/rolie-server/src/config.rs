@@ -18,6 +18,9 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
 /// Most requests handled at once by default.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
 
+/// Default bound of the rendered-representation cache.
+pub const DEFAULT_RENDER_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Runtime settings of the HTTP surface.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -48,6 +51,8 @@ pub struct ServerConfig {
     pub anonymous_rate_limit: Option<RateLimit>,
     /// Feed reads and writes per principal on a collection, by collection name.
     pub collection_rate_limits: BTreeMap<String, RateLimit>,
+    /// Bytes of rendered representations kept for reuse (0: none).
+    pub render_cache_bytes: u64,
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
@@ -70,6 +75,7 @@ impl ServerConfig {
             rate_limit: None,
             anonymous_rate_limit: Some(crate::rate_limit::DEFAULT_ANONYMOUS),
             collection_rate_limits: BTreeMap::new(),
+            render_cache_bytes: DEFAULT_RENDER_CACHE_BYTES,
             fingerprint: String::new(),
         }
     }

@@ -10,6 +10,7 @@ pub mod negotiate;
 pub mod present;
 pub mod publish;
 pub mod rate_limit;
+pub mod render_cache;
 mod respond;
 mod router;
 mod routes;

@@ -3,10 +3,12 @@
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
+use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::conditional::{self, Validators};
+use crate::negotiate::Coding;
+use crate::render_cache::Rendered;
 
 /// A representation ready to send.
 pub struct Representation {
@@ -62,6 +64,77 @@ impl Representation {
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, self.content_type);
         common(headers, &self.validators, self.vary, self.cache_control);
+        response
+    }
+}
+
+/// How a cacheable representation is answered: its validators and the headers that go
+/// with them.
+pub struct Cacheable<'a> {
+    /// Validators; their tag is the cache key.
+    pub validators: &'a Validators,
+    /// `Vary` (besides `Accept-Encoding`).
+    pub vary: &'static str,
+    /// `Cache-Control`.
+    pub cache_control: &'static str,
+}
+
+impl Cacheable<'_> {
+    /// 304 when the request's validators match, else the bytes held in the render cache
+    /// under the validators' tag; `None` when neither (the caller renders, then calls
+    /// [`Cacheable::render`]). Nothing is read from the store for either answer.
+    pub fn held(&self, state: &crate::state::AppState, request: &HeaderMap) -> Option<Response> {
+        if let Some(not_modified) = check(request, self.validators, self.vary, self.cache_control) {
+            return Some(not_modified);
+        }
+        let rendered = state.cache.get(&self.validators.tag)?;
+        Some(self.send(&rendered, request))
+    }
+
+    /// Keeps the rendered `body` in the cache and answers with it.
+    pub fn render(
+        &self,
+        state: &crate::state::AppState,
+        request: &HeaderMap,
+        content_type: HeaderValue,
+        body: Bytes,
+    ) -> Response {
+        let rendered = state.cache.insert(&self.validators.tag, content_type, body);
+        self.send(&rendered, request)
+    }
+
+    /// 304, or the held bytes, or `render`'s, all without the store.
+    pub fn answer(
+        &self,
+        state: &crate::state::AppState,
+        request: &HeaderMap,
+        content_type: HeaderValue,
+        render: impl FnOnce() -> Bytes,
+    ) -> Response {
+        if let Some(not_modified) = check(request, self.validators, self.vary, self.cache_control) {
+            return not_modified;
+        }
+        let rendered = state
+            .cache
+            .get_or_render(&self.validators.tag, content_type, render);
+        self.send(&rendered, request)
+    }
+
+    /// The body in the coding the request chose (the content-coding layer left that one
+    /// coding in `Accept-Encoding`), compressed at most once per coding.
+    fn send(&self, rendered: &Rendered, request: &HeaderMap) -> Response {
+        let wanted = crate::negotiate::choose_coding(request).unwrap_or(Coding::Identity);
+        let (body, coding) = rendered.body(wanted);
+        let mut response = Response::new(Body::from(body));
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, rendered.content_type.clone());
+        common(headers, self.validators, self.vary, self.cache_control);
+        // The compression layer leaves a body with a Content-Encoding alone and then adds
+        // no Vary of its own, so it is said here (RFC 9110 §12.5.5).
+        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+        if coding != Coding::Identity {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+        }
         response
     }
 }

@@ -6,6 +6,7 @@ use rolie_authz::{AuthenticatorChain, Gate};
 
 use crate::config::ServerConfig;
 use crate::rate_limit::RateLimits;
+use crate::render_cache::RenderCache;
 use crate::urls::Urls;
 
 /// Shared by all handlers; cheap to clone.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub urls: Urls,
     /// Rate limiters.
     pub limits: Arc<RateLimits>,
+    /// Rendered representations by validator.
+    pub cache: Arc<RenderCache>,
 }
 
 impl AppState {
@@ -32,12 +35,14 @@ impl AppState {
             &config.collection_rate_limits,
             config.anonymous_rate_limit,
         ));
+        let cache = Arc::new(RenderCache::new(config.render_cache_bytes));
         AppState {
             gate,
             authn,
             config: Arc::new(config),
             urls,
             limits,
+            cache,
         }
     }
 }

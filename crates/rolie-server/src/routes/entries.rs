@@ -81,11 +81,20 @@ async fn get_entry(
 ) -> Result<Response, ApiError> {
     negotiate::choose(&headers, &[media_type::ATOM_ENTRY])?;
     let (entry, _) = state.gate.reader(&principal).entry(id).await?;
-    if let Some(not_modified) = respond::check(&headers, &validators(&state, &entry), VARY, PRIVATE)
-    {
-        return Ok(not_modified);
+    // The entry document is the same for every caller who may see it: one rendering
+    // serves them all.
+    let validators = validators(&state, &entry);
+    Ok(respond::Cacheable {
+        validators: &validators,
+        vary: VARY,
+        cache_control: PRIVATE,
     }
-    Ok(representation(&state, &entry).ok(StatusCode::OK))
+    .answer(
+        &state,
+        &headers,
+        respond::xml_type(media_type::ATOM_ENTRY),
+        || Bytes::from(present::entry(&state.urls, &entry).to_xml()),
+    ))
 }
 
 /// Replaces the entry's metadata with the client's full representation (R-5023-9.3-a);

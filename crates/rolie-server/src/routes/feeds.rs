@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::present::{self, PageLinks};
 use crate::publish;
-use crate::respond::{self, PRIVATE, PUBLIC, Representation};
+use crate::respond::{self, PRIVATE, PUBLIC};
 use crate::routes::{CollectionPath, entries, view_key};
 use crate::state::AppState;
 
@@ -156,8 +156,13 @@ async fn list_entries(
         ],
         Some(freshness.last_change),
     );
-    if let Some(not_modified) = respond::check(&headers, &validators, VARY, cache_control) {
-        return Ok(not_modified);
+    let answer = respond::Cacheable {
+        validators: &validators,
+        vary: VARY,
+        cache_control,
+    };
+    if let Some(held) = answer.held(&state, &headers) {
+        return Ok(held);
     }
     let page = reader
         .page(
@@ -184,14 +189,12 @@ async fn list_entries(
         links,
         &state.config.organization,
     );
-    Ok(Representation {
-        content_type: respond::xml_type(media_type::ATOM_FEED),
-        body: Bytes::from(feed.to_xml()),
-        validators,
-        vary: VARY,
-        cache_control,
-    }
-    .into_response(&headers))
+    Ok(answer.render(
+        &state,
+        &headers,
+        respond::xml_type(media_type::ATOM_FEED),
+        Bytes::from(feed.to_xml()),
+    ))
 }
 
 /// "incident X from Y" for the first incident of an entry's content, if any.

@@ -11,7 +11,7 @@ use rolie_model::vocabulary::media_type;
 use crate::caller::Caller;
 use crate::conditional::Validators;
 use crate::error::ApiError;
-use crate::respond::{self, PRIVATE, Representation};
+use crate::respond::{self, PRIVATE};
 use crate::routes::view_key;
 use crate::state::AppState;
 use crate::urls::SERVICE_DOCUMENT_PATH;
@@ -72,13 +72,20 @@ async fn get_service_document(
     if let Some(not_modified) = respond::check(&headers, &validators, VARY, PRIVATE) {
         return Ok(not_modified);
     }
-    let document = present::service_document(&state.urls, &collections, &state.config.organization);
-    Ok(Representation {
-        content_type: respond::xml_type(media_type::ATOM_SERVICE),
-        body: Bytes::from(document.to_xml()),
-        validators,
+    Ok(respond::Cacheable {
+        validators: &validators,
         vary: VARY,
         cache_control: PRIVATE,
     }
-    .into_response(&headers))
+    .answer(
+        &state,
+        &headers,
+        respond::xml_type(media_type::ATOM_SERVICE),
+        || {
+            Bytes::from(
+                present::service_document(&state.urls, &collections, &state.config.organization)
+                    .to_xml(),
+            )
+        },
+    ))
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod authz;
+mod caching;
 mod codings;
 mod connections;
 mod disclosure;

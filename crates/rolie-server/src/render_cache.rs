@@ -1,0 +1,227 @@
+//! Rendered representations kept under their validator, each content coding produced once.
+//!
+//! A validator (the ETag's opaque tag) is a hash of everything that shapes a representation:
+//! for a feed page the caller's visible change counters, its view and the query; for an entry
+//! the entry's stored ETag. So two requests with the same tag get the same bytes, and a cache
+//! keyed by the tag never needs invalidating: a write changes the tag, and the old bytes age
+//! out of the bounded cache. Correctness rests on the validators alone, as it did before.
+//! Pollers that do not revalidate, and every caller after the first of a shared entry, get
+//! the stored bytes, compressed at most once per coding instead of once per request.
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+use crate::negotiate::Coding;
+
+/// A compressor of a whole body.
+type Encoder = fn(&[u8]) -> std::io::Result<Vec<u8>>;
+
+/// Bodies below this size go uncompressed: the coding's framing would outweigh the gain.
+const MIN_COMPRESSED_BYTES: usize = 32;
+
+/// One rendered representation and its codings, made on first use.
+pub struct Rendered {
+    /// `Content-Type`.
+    pub content_type: HeaderValue,
+    identity: Bytes,
+    gzip: OnceLock<Bytes>,
+    deflate: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl Rendered {
+    /// A representation of `identity` bytes.
+    pub fn new(content_type: HeaderValue, identity: Bytes) -> Self {
+        Rendered {
+            content_type,
+            identity,
+            gzip: OnceLock::new(),
+            deflate: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The body in `coding`, and the coding actually applied (identity for small bodies
+    /// and when an encoder fails, which a `Vec` sink never makes it do).
+    pub fn body(&self, coding: Coding) -> (Bytes, Coding) {
+        if self.identity.len() < MIN_COMPRESSED_BYTES {
+            return (self.identity.clone(), Coding::Identity);
+        }
+        let (slot, encode): (&OnceLock<Bytes>, Encoder) = match coding {
+            Coding::Identity => return (self.identity.clone(), Coding::Identity),
+            Coding::Gzip => (&self.gzip, gzip),
+            Coding::Deflate => (&self.deflate, zlib),
+            Coding::Brotli => (&self.brotli, brotli),
+        };
+        let body = slot.get_or_init(|| match encode(&self.identity) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(e) => {
+                tracing::error!("compressing a representation failed: {e}");
+                Bytes::new()
+            }
+        });
+        if body.is_empty() {
+            (self.identity.clone(), Coding::Identity)
+        } else {
+            (body.clone(), coding)
+        }
+    }
+
+    /// Bytes held, for the cache's bound (identity plus the codings made so far, or an
+    /// estimate of them).
+    fn weight(&self) -> u64 {
+        // Codings are made after insertion; count them as half the identity size each,
+        // about what XML compresses to at worst.
+        let len = self.identity.len() as u64;
+        len + len / 2 * 3 + 256
+    }
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+fn zlib(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        // Quality 9: the bytes are compressed once and sent many times.
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        encoder.write_all(bytes)?;
+        encoder.flush()?;
+    }
+    Ok(out)
+}
+
+#[derive(Clone)]
+struct Weight;
+
+impl quick_cache::Weighter<String, Arc<Rendered>> for Weight {
+    fn weight(&self, key: &String, value: &Arc<Rendered>) -> u64 {
+        key.len() as u64 + value.weight()
+    }
+}
+
+/// The cache: bounded by bytes, shared by all handlers.
+pub struct RenderCache {
+    cache: quick_cache::sync::Cache<String, Arc<Rendered>, Weight>,
+}
+
+impl RenderCache {
+    /// A cache holding at most about `max_bytes` (0 turns caching off).
+    pub fn new(max_bytes: u64) -> Self {
+        // The item estimate only sizes the hash table; the byte bound is what holds.
+        let items = usize::try_from(max_bytes / 16_384)
+            .unwrap_or(usize::MAX)
+            .max(16);
+        RenderCache {
+            cache: quick_cache::sync::Cache::with_weighter(items, max_bytes, Weight),
+        }
+    }
+
+    /// The representation held under `tag` (a validator's opaque tag, which names the
+    /// kind of resource by its prefix).
+    pub fn get(&self, tag: &str) -> Option<Arc<Rendered>> {
+        self.cache.get(tag)
+    }
+
+    /// Keeps `body` under `tag` and returns it.
+    pub fn insert(&self, tag: &str, content_type: HeaderValue, body: Bytes) -> Arc<Rendered> {
+        let rendered = Arc::new(Rendered::new(content_type, body));
+        self.cache.insert(tag.to_owned(), rendered.clone());
+        rendered
+    }
+
+    /// The representation under `tag`, rendered by `render` when it is not held.
+    pub fn get_or_render(
+        &self,
+        tag: &str,
+        content_type: HeaderValue,
+        render: impl FnOnce() -> Bytes,
+    ) -> Arc<Rendered> {
+        match self.get(tag) {
+            Some(hit) => hit,
+            None => self.insert(tag, content_type, render()),
+        }
+    }
+
+    /// Representations held.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn xml() -> HeaderValue {
+        HeaderValue::from_static("application/atom+xml")
+    }
+
+    #[test]
+    fn each_coding_decodes_to_the_identity_bytes() {
+        let identity = Bytes::from("<feed>".to_owned() + &"<entry/>".repeat(500) + "</feed>");
+        let rendered = Rendered::new(xml(), identity.clone());
+        let (gz, coding) = rendered.body(Coding::Gzip);
+        assert_eq!(coding, Coding::Gzip);
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, identity);
+        let (z, _) = rendered.body(Coding::Deflate);
+        let mut out = Vec::new();
+        flate2::read::ZlibDecoder::new(&z[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, identity);
+        let (br, _) = rendered.body(Coding::Brotli);
+        let mut out = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, identity);
+        assert!(br.len() < identity.len() / 4);
+    }
+
+    #[test]
+    fn small_bodies_stay_uncompressed() {
+        let rendered = Rendered::new(xml(), Bytes::from_static(b"<a/>"));
+        assert_eq!(rendered.body(Coding::Brotli).1, Coding::Identity);
+    }
+
+    #[test]
+    fn a_tag_renders_once_and_the_byte_bound_holds() {
+        let cache = RenderCache::new(64 * 1024);
+        let mut renders = 0;
+        for _ in 0..3 {
+            cache.get_or_render("f1", xml(), || {
+                renders += 1;
+                Bytes::from(vec![b'x'; 1000])
+            });
+        }
+        assert_eq!(renders, 1);
+        for i in 0..200 {
+            cache.get_or_render(&format!("f{i}"), xml(), || Bytes::from(vec![b'x'; 1000]));
+        }
+        assert!(cache.len() < 200, "bounded: {}", cache.len());
+    }
+}
