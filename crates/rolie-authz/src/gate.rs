@@ -35,6 +35,7 @@ pub enum AccessError {
 pub struct Gate {
     store: Arc<dyn Store>,
     authorizer: Arc<dyn Authorizer>,
+    memo: Arc<memo::Memo>,
 }
 
 /// A collection the caller may read. Only a [`Reader`] makes one.
@@ -51,7 +52,12 @@ impl ReadableCollection {
 impl Gate {
     /// A gate over `store` deciding with `authorizer`.
     pub fn new(store: Arc<dyn Store>, authorizer: Arc<dyn Authorizer>) -> Self {
-        Gate { store, authorizer }
+        let memo = Arc::new(memo::Memo::new(store.as_ref()));
+        Gate {
+            store,
+            authorizer,
+            memo,
+        }
     }
 
     /// The decision for `principal`, `action`, `resource`.
@@ -124,7 +130,7 @@ impl Gate {
         principal: &Principal,
         name: &CollectionName,
     ) -> Result<Collection, AccessError> {
-        let collection = match self.store.get_collection(name).await {
+        let collection = match self.memo.collection(self.store.as_ref(), name).await {
             Ok(collection) => collection,
             Err(StoreError::NotFound) => return Err(Self::hidden(principal)),
             Err(e) => return Err(e.into()),
@@ -288,11 +294,12 @@ impl Reader<'_> {
     pub async fn collections(&self) -> StoreResult<Vec<ReadableCollection>> {
         Ok(self
             .gate
-            .store
-            .list_collections()
+            .memo
+            .collections(self.gate.store.as_ref())
             .await?
-            .into_iter()
+            .iter()
             .filter(|c| self.may_read(&c.spec))
+            .cloned()
             .map(ReadableCollection)
             .collect())
     }
@@ -319,8 +326,12 @@ impl Reader<'_> {
         collection: &ReadableCollection,
     ) -> StoreResult<VisibleFreshness> {
         self.gate
-            .store
-            .visible_freshness(&collection.0.spec.name, &self.visibility())
+            .memo
+            .freshness(
+                self.gate.store.as_ref(),
+                &collection.0.spec.name,
+                &self.visibility(),
+            )
             .await
     }
 
@@ -380,7 +391,11 @@ impl Reader<'_> {
             Err(StoreError::NotFound) => return Err(hidden()),
             Err(e) => return Err(e.into()),
         };
-        let collection = self.gate.store.get_collection(&entry.collection).await?;
+        let collection = self
+            .gate
+            .memo
+            .collection(self.gate.store.as_ref(), &entry.collection)
+            .await?;
         if !self.may_read(&collection.spec) {
             return Err(hidden());
         }
@@ -586,6 +601,8 @@ impl CollectionAdministrator<'_> {
             .await
     }
 }
+
+mod memo;
 
 #[cfg(test)]
 mod tests;

@@ -10,9 +10,12 @@ mod write;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rolie_store::StoreError;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -27,10 +30,58 @@ use sqlx::sqlite::{
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Moves after this process's writes and when another process's commit is noticed
+    /// ([`watch_other_writers`]); see `Store::change_counter`.
+    changes: Arc<AtomicU64>,
 }
 
 /// How long a write may wait for the database before the caller gets `Unavailable`.
 const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// How often another process's commits are looked for (`rolie import` next to a running
+/// server): the longest a cache of this process may lag behind them.
+const OTHER_WRITERS_POLL: Duration = Duration::from_millis(100);
+
+/// The counters every write of collections or entries moves in its own transaction (the
+/// collections' `change_seq`, their number, `store_state.collections_version`).
+/// `PRAGMA data_version` would be the cheaper signal, but through sqlx's cached statements
+/// it did not move here.
+async fn write_marks(connection: &mut SqliteConnection) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "select count(*), coalesce(sum(change_seq), 0), \
+         (select collections_version from store_state where id = 1) from collections",
+    )
+    .fetch_one(connection)
+    .await
+}
+
+/// Moves `changes` whenever another connection's commit moved the write marks since
+/// `baseline`, which was read before the store was handed out, so nothing a cache kept can
+/// predate it. Ends when the store is gone.
+async fn watch_other_writers(
+    mut connection: SqliteConnection,
+    baseline: (i64, i64, i64),
+    changes: std::sync::Weak<AtomicU64>,
+) {
+    let mut last = baseline;
+    loop {
+        tokio::time::sleep(OTHER_WRITERS_POLL).await;
+        let Some(changes) = changes.upgrade() else {
+            return;
+        };
+        match write_marks(&mut connection).await {
+            Ok(now) if now == last => {}
+            Ok(now) => {
+                last = now;
+                changes.fetch_add(1, Ordering::Release);
+            }
+            // Not knowing is treated as a change.
+            Err(_) => {
+                changes.fetch_add(1, Ordering::Release);
+            }
+        }
+    }
+}
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or a plain path)
@@ -66,10 +117,24 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .map_err(error::map)?;
-        Ok(SqliteStore { writer, reader })
+        let changes = Arc::new(AtomicU64::new(0));
+        let mut watcher = sqlx::ConnectOptions::connect(&options.read_only(true))
+            .await
+            .map_err(error::map)?;
+        let baseline = write_marks(&mut watcher).await.map_err(error::map)?;
+        tokio::spawn(watch_other_writers(
+            watcher,
+            baseline,
+            Arc::downgrade(&changes),
+        ));
+        Ok(SqliteStore {
+            writer,
+            reader,
+            changes,
+        })
     }
 
     /// Applies pending migrations (also done by [`SqliteStore::open`]) and returns how many

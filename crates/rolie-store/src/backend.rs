@@ -270,7 +270,8 @@ pub fn check_empty(name: &CollectionName, entries: i64) -> Result<(), StoreError
 /// Implements [`Store`](crate::Store) for a backend type by delegating every method to the
 /// functions of the backend crate's `collections`, `entries` and `feed` modules, passing the
 /// pool named `read` for reads and `write` for writes, and mapping errors with
-/// `crate::error::map`. Both SQL backends have the same shape; only their SQL differs.
+/// `crate::error::map`. The type provides `fn wrote(&self)`, called after every collection
+/// or entry write returns, and `fn counter(&self)` for [`Store::change_counter`](crate::Store::change_counter). Both SQL backends have the same shape; only their SQL differs.
 #[macro_export]
 #[expect(
     clippy::crate_in_macro_def,
@@ -299,17 +300,29 @@ macro_rules! impl_store {
 
             #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
             async fn create_collection(&self, spec: &$crate::CollectionSpec) -> $crate::StoreResult<$crate::Collection> {
-                crate::collections::create(&self.$write, spec).await
+                {
+                    let result = crate::collections::create(&self.$write, spec).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
             async fn update_collection(&self, spec: &$crate::CollectionSpec) -> $crate::StoreResult<$crate::Collection> {
-                crate::collections::update(&self.$write, spec).await
+                {
+                    let result = crate::collections::update(&self.$write, spec).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(collection.name = %name))]
             async fn delete_collection(&self, name: &$crate::CollectionName) -> $crate::StoreResult<()> {
-                crate::collections::delete(&self.$write, name).await
+                {
+                    let result = crate::collections::delete(&self.$write, name).await;
+                    self.wrote();
+                    result
+                }
             }
 
             async fn collections_version(&self) -> $crate::StoreResult<i64> {
@@ -320,13 +333,21 @@ macro_rules! impl_store {
                 crate::collections::freshness(&self.$read, name).await
             }
 
+            fn change_counter(&self) -> Option<::std::sync::Arc<::std::sync::atomic::AtomicU64>> {
+                self.counter()
+            }
+
             async fn visible_freshness(&self, name: &$crate::CollectionName, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::VisibleFreshness> {
                 crate::collections::visible_freshness(&self.$read, name, visibility).await
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %entry.id, collection.name = %entry.collection))]
             async fn create_entry(&self, entry: $crate::NewEntry) -> $crate::StoreResult<$crate::StoredEntry> {
-                crate::entries::create(&self.$write, entry).await
+                {
+                    let result = crate::entries::create(&self.$write, entry).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %id))]
@@ -346,7 +367,11 @@ macro_rules! impl_store {
                 expected_etag: Option<&str>,
                 data: $crate::EntryData,
             ) -> $crate::StoreResult<$crate::StoredEntry> {
-                crate::entries::update(&self.$write, id, expected_etag, data, None).await
+                {
+                    let result = crate::entries::update(&self.$write, id, expected_etag, data, None).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %id))]
@@ -357,12 +382,20 @@ macro_rules! impl_store {
                 content: $crate::NewContent,
                 data: $crate::EntryData,
             ) -> $crate::StoreResult<$crate::StoredEntry> {
-                crate::entries::update(&self.$write, id, expected_etag, data, Some(content)).await
+                {
+                    let result = crate::entries::update(&self.$write, id, expected_etag, data, Some(content)).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %id))]
             async fn delete_entry(&self, id: ::uuid::Uuid, expected_etag: Option<&str>) -> $crate::StoreResult<$crate::Change> {
-                crate::entries::delete(&self.$write, id, expected_etag).await
+                {
+                    let result = crate::entries::delete(&self.$write, id, expected_etag).await;
+                    self.wrote();
+                    result
+                }
             }
 
             #[::tracing::instrument(skip_all, fields(collection.name = %query.collection))]

@@ -60,6 +60,15 @@ pub trait Store: Send + Sync + 'static {
     /// The collection's change counters, in one cheap query.
     async fn freshness(&self, name: &CollectionName) -> StoreResult<Freshness>;
 
+    /// A counter that moves whenever collections or entries may have changed: at once after
+    /// this process's own writes return, and soon after another process's commit when the
+    /// backend can notice it. A reader may keep what it read while the counter stays put.
+    /// `None` when the backend cannot tell (another replica may write at any time), and
+    /// then nothing read may be kept across requests.
+    fn change_counter(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
+        None
+    }
+
     /// The change counters of a collection as `visibility` sees them (`NotFound` when the
     /// collection does not exist).
     async fn visible_freshness(

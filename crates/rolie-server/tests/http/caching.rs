@@ -13,6 +13,52 @@ on_both_backends!(
     a_cached_entry_follows_its_revisions_in_every_coding,
 );
 
+/// What this process keeps between requests (collections, each view's change counters) is
+/// dropped when another process writes the database: a second connection, as `rolie
+/// import` next to a running server would be, publishes an entry, and the feed shows it
+/// within the watch interval (100 ms) instead of answering 304 for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_writing_the_database_is_noticed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.admin_token();
+    app.publish("incidents", &fixtures::incident("P-1", "green", "first"))
+        .await
+        .assert_status(201);
+    let first = app.get("/rolie/feeds/incidents", Some(&token)).await;
+    let etag = first.header("etag").expect("ETag").to_owned();
+    // Warm what the server keeps.
+    let again = app
+        .send(
+            app.request(Method::GET, "/rolie/feeds/incidents", Some(&token))
+                .header("if-none-match", &etag),
+        )
+        .await;
+    again.assert_status(304);
+    let other = app.db.open().await;
+    let mut entry = rolie_store::conformance::sample_entry("incidents", 7);
+    entry.data.restriction = Restriction::Partner;
+    other
+        .create_entry(entry)
+        .await
+        .expect("written by another connection");
+    let mut seen = false;
+    for _ in 0..50 {
+        let response = app
+            .send(
+                app.request(Method::GET, "/rolie/feeds/incidents", Some(&token))
+                    .header("if-none-match", &etag),
+            )
+            .await;
+        if response.status.as_u16() == 200 {
+            assert_eq!(oracle::feed(&response.body).entries.len(), 2);
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the other connection's entry never showed");
+}
+
 /// The feed as `token` sees it, decoded, with its ETag.
 async fn feed(app: &TestApp, token: &str, coding: &str) -> (Vec<u8>, String) {
     let response = app
