@@ -165,3 +165,78 @@ pub(crate) async fn list_audit(
     .map_err(map)?;
     Ok(rows.into_iter().map(AuditRow::into_entry).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use rolie_model::Restriction;
+    use rolie_store::{
+        CollectionName, DraftVisibility, EntryFilter, FeedQuery, PagePosition, Visibility,
+    };
+
+    use super::*;
+
+    /// SQLite's plan for `query`, one line per step.
+    async fn plan(query: &FeedQuery) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = crate::SqliteStore::open(dir.path().join("plan.db").to_str().expect("path"))
+            .await
+            .expect("store");
+        let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
+        let mut args = SqliteArguments::default();
+        for arg in statement.args {
+            match arg {
+                backend::Arg::Text(text) => args.add(text),
+                backend::Arg::Int(number) => args.add(number),
+                backend::Arg::Id(id) => args.add(id.hyphenated()),
+            }
+            .expect("bind");
+        }
+        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as_with(
+            sqlx::AssertSqlSafe(format!("explain query plan {}", statement.sql)),
+            args,
+        )
+        .fetch_all(&store.reader)
+        .await
+        .expect("explain");
+        rows.into_iter().map(|(_, _, _, step)| step).collect()
+    }
+
+    fn first_page(clearance: Restriction) -> FeedQuery {
+        FeedQuery {
+            collection: CollectionName::parse("incidents").expect("name"),
+            visibility: Visibility {
+                clearance,
+                drafts: DraftVisibility::OwnedBy("alice".into()),
+            },
+            limit: 50,
+            position: PagePosition::First,
+            filter: EntryFilter::default(),
+        }
+    }
+
+    /// A first page walks an index in feed order and stops after the page; it never sorts
+    /// the collection (which made every first page cost the whole collection). The only
+    /// sorts allowed are of a level's already limited page, for merging the levels.
+    #[tokio::test]
+    async fn first_pages_never_sort_the_collection() {
+        for clearance in [
+            Restriction::Private,
+            Restriction::Partner,
+            Restriction::Public,
+        ] {
+            let steps = plan(&first_page(clearance)).await;
+            for (i, step) in steps.iter().enumerate() {
+                if step.contains("TEMP B-TREE") {
+                    assert!(
+                        i > 0 && steps[i - 1].starts_with("SCAN (subquery"),
+                        "{clearance:?} sorts entries: {steps:?}"
+                    );
+                }
+            }
+            assert!(
+                steps.iter().any(|s| s.contains("USING INDEX entries_")),
+                "{clearance:?}: {steps:?}"
+            );
+        }
+    }
+}

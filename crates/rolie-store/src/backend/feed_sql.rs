@@ -51,12 +51,21 @@ impl FeedSql {
 
     /// One ordered, limited scan of a collection's entries selecting `columns`;
     /// `restriction` is the SQL condition on the level (one level, so an index gives an
-    /// exact range, or all).
-    fn branch(&mut self, query: &FeedQuery, dialect: &Dialect, columns: &str, restriction: &str) {
+    /// exact range), or `None` for all levels.
+    fn branch(
+        &mut self,
+        query: &FeedQuery,
+        dialect: &Dialect,
+        columns: &str,
+        restriction: Option<&str>,
+    ) {
         let collection = self.bind(dialect, Arg::Text(query.collection.as_str().to_owned()));
         self.sql.push_str(&format!(
-            "select {columns} from entries e where e.collection = {collection} and {restriction}"
+            "select {columns} from entries e where e.collection = {collection}"
         ));
+        if let Some(restriction) = restriction {
+            self.sql.push_str(&format!(" and {restriction}"));
+        }
         match &query.visibility.drafts {
             DraftVisibility::None => {
                 self.sql.push_str(&format!(" and {}", dialect.not_draft));
@@ -136,8 +145,11 @@ pub fn feed_sql(query: &FeedQuery, entry_columns: &str, dialect: &Dialect) -> Fe
     };
     let clearance = query.visibility.clearance;
     if clearance == Restriction::Private {
-        // Every level is visible: one scan of the feed index.
-        statement.branch(query, dialect, entry_columns, "e.restriction <= 3");
+        // Every level is visible: one scan of the feed index, newest first, stopping after
+        // the page. No condition on the level at all: with `restriction <= 3` SQLite took
+        // the visibility index for its range and sorted the whole collection for every
+        // first page (10 ms at 20,000 entries instead of 0.07 ms).
+        statement.branch(query, dialect, entry_columns, None);
     } else {
         // Some levels are hidden: one range of the visibility index per visible level,
         // merged, so hidden entries are never read.
@@ -149,7 +161,12 @@ pub fn feed_sql(query: &FeedQuery, entry_columns: &str, dialect: &Dialect) -> Fe
                 statement.sql.push_str(" union all ");
             }
             statement.sql.push_str(dialect.branch_open);
-            statement.branch(query, dialect, "e.*", &format!("e.restriction = {level}"));
+            statement.branch(
+                query,
+                dialect,
+                "e.*",
+                Some(&format!("e.restriction = {level}")),
+            );
             statement.sql.push(')');
         }
         statement.sql.push_str(") e");
@@ -202,7 +219,7 @@ mod tests {
         );
         assert_eq!(
             statement.sql,
-            "select e.id from entries e where e.collection = $1 and e.restriction <= 3 \
+            "select e.id from entries e where e.collection = $1 \
              and (not e.draft or e.publisher = $2) and (e.edited, e.id) < ($3, $4) \
              and (e.title ilike $5 escape '\\' or e.summary ilike $6 escape '\\') \
              order by e.edited desc, e.id desc limit $7"
