@@ -9,9 +9,21 @@ use crate::rate_limit::RateLimits;
 use crate::render_cache::RenderCache;
 use crate::urls::Urls;
 
-/// Shared by all handlers; cheap to clone.
+/// Shared by all handlers; cloning it (which every middleware layer does, per request) is
+/// one reference-count increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// The only way to the store (STYLE §2: handlers hold capabilities, not the store).
     pub gate: Gate,
     /// Turns credentials into principals.
@@ -36,13 +48,13 @@ impl AppState {
             config.anonymous_rate_limit,
         ));
         let cache = Arc::new(RenderCache::new(config.render_cache_bytes));
-        AppState {
+        AppState(Arc::new(Shared {
             gate,
             authn,
             config: Arc::new(config),
             urls,
             limits,
             cache,
-        }
+        }))
     }
 }
