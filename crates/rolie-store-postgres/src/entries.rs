@@ -117,22 +117,35 @@ async fn record_change(
     })
 }
 
+/// Categories inserted by one statement (three parameters each).
+const CATEGORIES_PER_STATEMENT: usize = 1000;
+
+/// Writes an entry's categories in one statement; `replace` drops the old ones first (a
+/// new entry has none).
 async fn write_categories(
     tx: &mut PgConnection,
     id: Uuid,
     data: &EntryData,
+    replace: bool,
 ) -> Result<(), TxError> {
-    sqlx::query("delete from entry_categories where entry_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    for category in &data.categories {
-        sqlx::query("insert into entry_categories (entry_id, scheme, term) values ($1, $2, $3)")
+    if replace {
+        sqlx::query("delete from entry_categories where entry_id = $1")
             .bind(id)
-            .bind(category.scheme.as_deref())
-            .bind(&category.term)
             .execute(&mut *tx)
             .await?;
+    }
+    // In chunks: a statement takes a bounded number of parameters (SQLite 32,766,
+    // PostgreSQL 65,535), and a submitted entry may carry very many categories.
+    for chunk in data.categories.chunks(CATEGORIES_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "insert into entry_categories (entry_id, scheme, term) ",
+        );
+        insert.push_values(chunk, |mut row, category| {
+            row.push_bind(id)
+                .push_bind(category.scheme.as_deref())
+                .push_bind(&category.term);
+        });
+        insert.build().execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -207,7 +220,7 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
         );
     }
     inserted?;
-    write_categories(&mut tx, entry.id, &data).await?;
+    write_categories(&mut tx, entry.id, &data, false).await?;
     if let NewEntryContent::Stored(content) = &entry.content {
         sqlx::query("insert into contents (entry_id, bytes) values ($1, $2)")
             .bind(entry.id)
@@ -350,7 +363,7 @@ async fn update_once(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    write_categories(&mut tx, id, &data).await?;
+    write_categories(&mut tx, id, &data, true).await?;
     if let Some(content) = content {
         sqlx::query(
             "update entries set content_kind = 'stored', content_type = $1, content_src = null, content_hash = $2, \

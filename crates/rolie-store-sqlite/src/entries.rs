@@ -84,24 +84,37 @@ async fn record_change(
     })
 }
 
+/// Categories inserted by one statement (three parameters each).
+const CATEGORIES_PER_STATEMENT: usize = 1000;
+
+/// Writes an entry's categories, one statement for all of them (each statement is a round
+/// trip to SQLite's worker thread while the writer is held); `replace` drops the old ones
+/// first (a new entry has none).
 async fn write_categories(
     tx: &mut SqliteConnection,
     id: &str,
     data: &EntryData,
+    replace: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query("delete from entry_categories where entry_id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(map)?;
-    for category in &data.categories {
-        sqlx::query("insert into entry_categories (entry_id, scheme, term) values (?, ?, ?)")
+    if replace {
+        sqlx::query("delete from entry_categories where entry_id = ?")
             .bind(id)
-            .bind(category.scheme.as_deref())
-            .bind(&category.term)
             .execute(&mut *tx)
             .await
             .map_err(map)?;
+    }
+    // In chunks: a statement takes a bounded number of parameters (SQLite 32,766,
+    // PostgreSQL 65,535), and a submitted entry may carry very many categories.
+    for chunk in data.categories.chunks(CATEGORIES_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into entry_categories (entry_id, scheme, term) ",
+        );
+        insert.push_values(chunk, |mut row, category| {
+            row.push_bind(id)
+                .push_bind(category.scheme.as_deref())
+                .push_bind(&category.term);
+        });
+        insert.build().execute(&mut *tx).await.map_err(map)?;
     }
     Ok(())
 }
@@ -165,7 +178,7 @@ pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredE
         Err(StoreError::Conflict(_)) => return Err(backend::duplicate_entry_id(entry.id)),
         other => other?,
     };
-    write_categories(&mut tx, &id, &data).await?;
+    write_categories(&mut tx, &id, &data, false).await?;
     if let NewEntryContent::Stored(content) = &entry.content {
         sqlx::query("insert into contents (entry_id, bytes) values (?, ?)")
             .bind(&id)
@@ -306,7 +319,7 @@ pub(crate) async fn update(
     .execute(&mut *tx)
     .await
     .map_err(map)?;
-    write_categories(&mut tx, &key, &data).await?;
+    write_categories(&mut tx, &key, &data, true).await?;
     if let Some(content) = content {
         let hash = content.hash();
         sqlx::query(

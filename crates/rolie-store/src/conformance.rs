@@ -19,6 +19,7 @@ macro_rules! conformance_tests {
             collections_are_created_listed_updated_and_deleted,
             a_collection_with_entries_cannot_be_deleted,
             entries_round_trip_every_field,
+            an_entry_with_thousands_of_categories_round_trips,
             large_and_unicode_content_round_trips_byte_exact,
             external_content_is_recorded_as_given,
             creating_in_a_missing_collection_is_not_found,

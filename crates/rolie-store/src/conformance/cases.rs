@@ -156,6 +156,33 @@ pub async fn a_collection_with_entries_cannot_be_deleted(store: Shared) {
         .expect("empty collection is deleted");
 }
 
+/// An entry with more categories than one statement may bind (they are written in
+/// chunks) round-trips, is found by a category filter, and keeps them when revised.
+pub async fn an_entry_with_thousands_of_categories_round_trips(store: Shared) {
+    with_collection(&store, "many").await;
+    let mut new = sample_entry("many", 1);
+    new.data.categories = (0..2_500)
+        .map(|i| rolie_model::Category::new("urn:example:tags", format!("tag-{i}")))
+        .collect();
+    let created = store.create_entry(new.clone()).await.expect("create");
+    assert_eq!(created.data.categories.len(), 2_500);
+    let mut query = query("many", 10, PagePosition::First);
+    query.filter.category = Some((None, "tag-2499".into()));
+    let page = store.list_entries(&query).await.expect("filter");
+    assert_eq!(page.entries.len(), 1);
+    let updated = store
+        .update_entry(created.id, None, created.data.clone())
+        .await
+        .expect("update");
+    assert_eq!(updated.data.categories.len(), 2_500);
+    let page = store.list_entries(&query).await.expect("filter again");
+    assert_eq!(
+        page.entries.len(),
+        1,
+        "categories replaced, not doubled or lost"
+    );
+}
+
 /// Every field of an entry comes back as written; content is byte-exact.
 pub async fn entries_round_trip_every_field(store: Shared) {
     with_collection(&store, "c").await;
