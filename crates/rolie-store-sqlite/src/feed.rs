@@ -23,17 +23,23 @@ const DIALECT: backend::Dialect = backend::Dialect {
     branch_open: "select * from (",
 };
 
-pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
-    let mut args = SqliteArguments::default();
-    for arg in statement.args {
+/// The feed query's arguments as SQLite binds them.
+fn arguments(args: Vec<backend::Arg>) -> Result<SqliteArguments, StoreError> {
+    let mut bound = SqliteArguments::default();
+    for arg in args {
         match arg {
-            backend::Arg::Text(text) => args.add(text),
-            backend::Arg::Int(number) => args.add(number),
-            backend::Arg::Id(id) => args.add(id.hyphenated()),
+            backend::Arg::Text(text) => bound.add(text),
+            backend::Arg::Int(number) => bound.add(number),
+            backend::Arg::Id(id) => bound.add(id.hyphenated()),
         }
         .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))?;
     }
+    Ok(bound)
+}
+
+pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
+    let args = arguments(statement.args)?;
     let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(statement.sql), args)
         .fetch_all(pool)
         .await
@@ -182,15 +188,7 @@ mod tests {
             .await
             .expect("store");
         let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
-        let mut args = SqliteArguments::default();
-        for arg in statement.args {
-            match arg {
-                backend::Arg::Text(text) => args.add(text),
-                backend::Arg::Int(number) => args.add(number),
-                backend::Arg::Id(id) => args.add(id.hyphenated()),
-            }
-            .expect("bind");
-        }
+        let args = arguments(statement.args).expect("bind");
         let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as_with(
             sqlx::AssertSqlSafe(format!("explain query plan {}", statement.sql)),
             args,
