@@ -93,6 +93,14 @@ impl Gate {
         self.store.append_audit(record).await
     }
 
+    /// Appends several audit records, committed together.
+    ///
+    /// # Errors
+    /// The store's.
+    pub async fn record_all(&self, records: &[AuditRecord]) -> StoreResult<()> {
+        self.store.append_audits(records).await
+    }
+
     /// A refusal: anonymous callers are asked for credentials, everyone else gets
     /// `otherwise`.
     fn refused(principal: &Principal, otherwise: AccessError) -> AccessError {

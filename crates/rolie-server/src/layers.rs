@@ -160,12 +160,9 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
         request_id,
         detail,
     };
-    if let Err(e) = state.gate.record(&record).await {
-        tracing::error!(
-            "could not write the audit record for {} {}: {e}",
-            record.action,
-            record.status
-        );
+    let (action, status) = (record.action.clone(), record.status);
+    if let Err(e) = state.audit.record(record).await {
+        tracing::error!("could not write the audit record for {action} {status}: {e}");
     }
     response
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit_log;
 mod body;
 pub mod caller;
 pub mod conditional;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use rolie_authz::{AuthenticatorChain, Gate};
 
+use crate::audit_log::AuditLog;
 use crate::config::ServerConfig;
 use crate::rate_limit::RateLimits;
 use crate::render_cache::RenderCache;
@@ -36,6 +37,8 @@ pub struct Shared {
     pub limits: Arc<RateLimits>,
     /// Rendered representations by validator.
     pub cache: Arc<RenderCache>,
+    /// The audit log's writer.
+    pub audit: AuditLog,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             config.anonymous_rate_limit,
         ));
         let cache = Arc::new(RenderCache::new(config.render_cache_bytes));
+        let audit = AuditLog::start(gate.clone());
         AppState(Arc::new(Shared {
             gate,
             authn,
@@ -55,6 +59,7 @@ impl AppState {
             urls,
             limits,
             cache,
+            audit,
         }))
     }
 }

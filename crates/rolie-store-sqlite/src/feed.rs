@@ -134,24 +134,38 @@ pub(crate) async fn revoke_token(pool: &SqlitePool, id: Uuid) -> Result<FeedToke
     get_token(pool, id).await
 }
 
+/// Audit records written by one statement (eight parameters each).
+const AUDIT_RECORDS_PER_STATEMENT: usize = 500;
+
 pub(crate) async fn append_audit(
     pool: &SqlitePool,
     record: &AuditRecord,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "insert into audit_log (at, subject, action, resource, outcome, status, request_id, detail) values (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(timestamp::to_micros(record.at))
-    .bind(&record.subject)
-    .bind(&record.action)
-    .bind(&record.resource)
-    .bind(&record.outcome)
-    .bind(i64::from(record.status))
-    .bind(record.request_id.as_deref())
-    .bind(record.detail.as_deref())
-    .execute(pool)
-    .await
-    .map_err(map)?;
+    append_audits(pool, std::slice::from_ref(record)).await
+}
+
+/// Appends `records` with one multi-row statement per chunk: one commit, so one flush to
+/// disk, for all the records a batch brings.
+pub(crate) async fn append_audits(
+    pool: &SqlitePool,
+    records: &[AuditRecord],
+) -> Result<(), StoreError> {
+    for chunk in records.chunks(AUDIT_RECORDS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into audit_log (at, subject, action, resource, outcome, status, request_id, detail) ",
+        );
+        insert.push_values(chunk, |mut row, record| {
+            row.push_bind(timestamp::to_micros(record.at))
+                .push_bind(&record.subject)
+                .push_bind(&record.action)
+                .push_bind(&record.resource)
+                .push_bind(&record.outcome)
+                .push_bind(i64::from(record.status))
+                .push_bind(record.request_id.as_deref())
+                .push_bind(record.detail.as_deref());
+        });
+        insert.build().execute(pool).await.map_err(map)?;
+    }
     Ok(())
 }
 

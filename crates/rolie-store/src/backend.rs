@@ -432,6 +432,10 @@ macro_rules! impl_store {
                 crate::feed::append_audit(&self.$write, record).await
             }
 
+            async fn append_audits(&self, records: &[$crate::AuditRecord]) -> $crate::StoreResult<()> {
+                crate::feed::append_audits(&self.$write, records).await
+            }
+
             async fn list_audit(&self, before: Option<i64>, limit: u32) -> $crate::StoreResult<Vec<$crate::AuditEntry>> {
                 crate::feed::list_audit(&self.$read, before, limit).await
             }

@@ -134,6 +134,14 @@ pub trait Store: Send + Sync + 'static {
     /// Appends to the audit log.
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
 
+    /// Appends several records at once, committed together (one flush to disk for all).
+    async fn append_audits(&self, records: &[AuditRecord]) -> StoreResult<()> {
+        for record in records {
+            self.append_audit(record).await?;
+        }
+        Ok(())
+    }
+
     /// Audit records with `seq` below `before` (all when `None`), newest first.
     async fn list_audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }

@@ -12,6 +12,7 @@ on_both_backends!(
     a_new_collection_is_served_at_once,
     collections_change_only_when_it_is_safe,
     the_audit_log_records_every_write_attempt_without_bodies,
+    concurrent_writes_each_leave_their_audit_record,
 );
 
 /// A collection definition as the admin API takes it.
@@ -399,4 +400,38 @@ async fn the_audit_log_records_every_write_attempt_without_bodies(backend: Backe
         !everything.text().contains("not.a.token"),
         "nor credentials"
     );
+}
+
+/// R-8322-9-a: records of concurrent writes are committed together, and each write still
+/// has its own, with its request id, once its answer has arrived.
+async fn concurrent_writes_each_leave_their_audit_record(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    let before = app.store.list_audit(None, 1000).await.expect("audit").len();
+    let writes = (0..32).map(|i| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.send(
+                app.request(Method::POST, "/rolie/feeds/incidents", Some(&token))
+                    .header("content-type", media_type::XML)
+                    .header("x-request-id", format!("batch-{i}"))
+                    .body(fixtures::incident(&format!("AUDIT-{i}"), "green", "x")),
+            )
+            .await
+        }
+    });
+    for response in futures::future::join_all(writes).await {
+        response.assert_status(201);
+    }
+    let records = app.store.list_audit(None, 1000).await.expect("audit");
+    assert_eq!(records.len() - before, 32);
+    let mut ids: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.record.request_id.clone())
+        .filter(|id| id.starts_with("batch-"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 32, "one record per request: {ids:?}");
 }

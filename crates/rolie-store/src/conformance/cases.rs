@@ -1225,4 +1225,23 @@ pub async fn audit_records_are_appended_and_listed_newest_first(store: Shared) {
             .collect::<Vec<_>>(),
         ["user2", "user1"]
     );
+    // A batch is appended in its order, every field kept, more records than one
+    // statement takes included.
+    let batch: Vec<AuditRecord> = (0..1_200)
+        .map(|i| AuditRecord {
+            at: OffsetDateTime::from_unix_timestamp(1_800_000_000 + i).expect("time"),
+            subject: format!("batch{i}"),
+            action: "delete_entry".into(),
+            resource: format!("/rolie/entries/{i}"),
+            outcome: "allowed".into(),
+            status: 204,
+            request_id: (i % 2 == 0).then(|| format!("b-{i}")),
+            detail: (i % 3 == 0).then(|| "détail ✓".to_owned()),
+        })
+        .collect();
+    store.append_audits(&batch).await.expect("append a batch");
+    let newest = store.list_audit(None, 1_200).await.expect("list");
+    let mut read: Vec<AuditRecord> = newest.into_iter().map(|a| a.record).collect();
+    read.reverse();
+    assert_eq!(read, batch);
 }
