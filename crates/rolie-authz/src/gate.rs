@@ -394,7 +394,12 @@ impl Reader<'_> {
         visibility: &Visibility,
     ) -> Result<(StoredEntry, ReadableCollection), AccessError> {
         let hidden = || Gate::hidden(self.principal);
-        let entry = match self.gate.store.get_entry(id, visibility).await {
+        let entry = match self
+            .gate
+            .memo
+            .entry(self.gate.store.as_ref(), id, visibility)
+            .await
+        {
             Ok(entry) => entry,
             Err(StoreError::NotFound) => return Err(hidden()),
             Err(e) => return Err(e.into()),

@@ -11,19 +11,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rolie_store::{
-    Collection, CollectionName, DraftVisibility, Store, StoreError, StoreResult, Visibility,
-    VisibleFreshness,
+    Collection, CollectionName, DraftVisibility, Store, StoreError, StoreResult, StoredEntry,
+    Visibility, VisibleFreshness,
 };
+use uuid::Uuid;
 
 /// Views' change counters kept at most (a view is a collection, a clearance and a draft
 /// owner: one per collection and subject that polls).
 const FRESHNESS_ENTRIES: usize = 100_000;
+
+/// Entries kept at most (each about the size of its metadata, a few KB at most).
+const ENTRIES: usize = 10_000;
 
 /// Kept answers, each with the counter value it was read under.
 pub(super) struct Memo {
     counter: Option<Arc<AtomicU64>>,
     collections: Mutex<Option<(u64, Arc<Vec<Collection>>)>>,
     freshness: quick_cache::sync::Cache<(String, i16, String), (u64, VisibleFreshness)>,
+    entries: quick_cache::sync::Cache<Uuid, (u64, Arc<StoredEntry>)>,
 }
 
 impl Memo {
@@ -32,6 +37,7 @@ impl Memo {
             counter: store.change_counter(),
             collections: Mutex::new(None),
             freshness: quick_cache::sync::Cache::new(FRESHNESS_ENTRIES),
+            entries: quick_cache::sync::Cache::new(ENTRIES),
         }
     }
 
@@ -102,5 +108,32 @@ impl Memo {
         let freshness = store.visible_freshness(name, visibility).await?;
         self.freshness.insert(key, (stamp, freshness));
         Ok(freshness)
+    }
+
+    /// An entry if `visibility` allows it (`NotFound` otherwise, as the store answers),
+    /// from memory while nothing changed. Kept whole and filtered here by the same rule
+    /// the store's queries apply ([`Visibility::allows`]), so one copy serves every caller.
+    pub(super) async fn entry(
+        &self,
+        store: &dyn Store,
+        id: Uuid,
+        visibility: &Visibility,
+    ) -> StoreResult<StoredEntry> {
+        let Some(stamp) = self.now() else {
+            return store.get_entry(id, visibility).await;
+        };
+        let entry = match self.entries.get(&id) {
+            Some((kept_stamp, entry)) if kept_stamp == stamp => entry,
+            _ => {
+                let entry = Arc::new(store.get_entry(id, &Visibility::everything()).await?);
+                self.entries.insert(id, (stamp, entry.clone()));
+                entry
+            }
+        };
+        if visibility.allows(entry.data.restriction, entry.data.draft, &entry.publisher) {
+            Ok(StoredEntry::clone(&entry))
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 }
