@@ -111,13 +111,8 @@ impl Cacheable<'_> {
         content_type: HeaderValue,
         render: impl FnOnce() -> Bytes,
     ) -> Response {
-        if let Some(not_modified) = check(request, self.validators, self.vary, self.cache_control) {
-            return not_modified;
-        }
-        let rendered = state
-            .cache
-            .get_or_render(&self.validators.tag, content_type, render);
-        self.send(&rendered, request)
+        self.held(state, request)
+            .unwrap_or_else(|| self.render(state, request, content_type, render()))
     }
 
     /// The body in the coding the request chose (the content-coding layer left that one

@@ -45,11 +45,16 @@ pub fn validators(state: &AppState, entry: &StoredEntry) -> Validators {
     )
 }
 
+/// The entry document of `entry`, rendered.
+fn document(state: &AppState, entry: &StoredEntry) -> Bytes {
+    Bytes::from(present::entry(&state.urls, entry).to_xml())
+}
+
 /// The entry document of `entry`.
 pub fn representation(state: &AppState, entry: &StoredEntry) -> Representation {
     Representation {
         content_type: respond::xml_type(media_type::ATOM_ENTRY),
-        body: Bytes::from(present::entry(&state.urls, entry).to_xml()),
+        body: document(state, entry),
         validators: validators(state, entry),
         vary: VARY,
         cache_control: PRIVATE,
@@ -93,7 +98,7 @@ async fn get_entry(
         &state,
         &headers,
         respond::xml_type(media_type::ATOM_ENTRY),
-        || Bytes::from(present::entry(&state.urls, &entry).to_xml()),
+        || document(&state, &entry),
     ))
 }
 
