@@ -166,30 +166,23 @@ pub(crate) async fn freshness(
     })
 }
 
+/// One read: the collection's creation time (`NotFound` when there is none) and the newest
+/// change among the audiences `visibility` sees.
 pub(crate) async fn visible_freshness(
     pool: &SqlitePool,
     name: &CollectionName,
     visibility: &Visibility,
 ) -> Result<VisibleFreshness, StoreError> {
-    let created: Option<i64> = sqlx::query_scalar("select created from collections where name = ?")
-        .bind(name.as_str())
-        .fetch_optional(pool)
-        .await
-        .map_err(map)?;
-    let created = created.ok_or(StoreError::NotFound)?;
     let (level, owner) = backend::audience_filter(visibility);
-    let (change_seq, last_change): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "select max(change_seq), max(last_change) from collection_levels where collection = ? and level <= ? and (? is null or draft_owner = '' or draft_owner = ?)",
+    let row: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "select c.created, max(l.change_seq), max(l.last_change) from collections c left join collection_levels l on l.collection = c.name and l.level <= ? and (? is null or l.draft_owner = '' or l.draft_owner = ?) where c.name = ? group by c.created",
     )
-    .bind(name.as_str())
     .bind(level)
     .bind(owner.as_deref())
     .bind(owner.as_deref())
-    .fetch_one(pool)
+    .bind(name.as_str())
+    .fetch_optional(pool)
     .await
     .map_err(map)?;
-    Ok(VisibleFreshness {
-        change_seq: change_seq.unwrap_or(0),
-        last_change: timestamp::from_micros(last_change.unwrap_or(created)),
-    })
+    backend::visible_freshness(row)
 }

@@ -208,6 +208,22 @@ pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) 
     (i64::from(visibility.clearance.level()), owner)
 }
 
+/// A view's change counters from the one row both backends read: the collection's creation
+/// time, and the newest change sequence and time among the audiences it sees (none yet:
+/// nothing changed, and the creation time stands).
+///
+/// # Errors
+/// `NotFound` without a row (no such collection).
+pub fn visible_freshness(
+    row: Option<(i64, Option<i64>, Option<i64>)>,
+) -> Result<crate::VisibleFreshness, StoreError> {
+    let (created, change_seq, last_change) = row.ok_or(StoreError::NotFound)?;
+    Ok(crate::VisibleFreshness {
+        change_seq: change_seq.unwrap_or(0),
+        last_change: timestamp::from_micros(last_change.unwrap_or(created)),
+    })
+}
+
 /// The conflict of a duplicate `atom:id`, naming the entry that holds it when known.
 pub fn duplicate_atom_id(collection: &str, atom_id: &str, existing: Option<Uuid>) -> StoreError {
     StoreError::Conflict(Conflict::DuplicateEntry {
