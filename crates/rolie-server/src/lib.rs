@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+mod audit;
 pub mod audit_log;
 mod body;
 pub mod caller;
 pub mod conditional;
 pub mod config;
+mod encode;
+mod envelope;
 pub mod error;
-mod layers;
 pub mod negotiate;
 pub mod present;
 pub mod publish;

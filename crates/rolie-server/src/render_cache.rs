@@ -8,19 +8,13 @@
 //! Pollers that do not revalidate, and every caller after the first of a shared entry, get
 //! the stored bytes, compressed at most once per coding instead of once per request.
 
-use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http::HeaderValue;
 
+use crate::encode::{self, Effort, MIN_COMPRESSED_BYTES};
 use crate::negotiate::Coding;
-
-/// A compressor of a whole body.
-type Encoder = fn(&[u8]) -> std::io::Result<Vec<u8>>;
-
-/// Bodies below this size go uncompressed: the coding's framing would outweigh the gain.
-const MIN_COMPRESSED_BYTES: usize = 32;
 
 /// One rendered representation and its codings, made on first use.
 pub struct Rendered {
@@ -50,19 +44,22 @@ impl Rendered {
         if self.identity.len() < MIN_COMPRESSED_BYTES {
             return (self.identity.clone(), Coding::Identity);
         }
-        let (slot, encode): (&OnceLock<Bytes>, Encoder) = match coding {
+        let slot = match coding {
             Coding::Identity => return (self.identity.clone(), Coding::Identity),
-            Coding::Gzip => (&self.gzip, gzip),
-            Coding::Deflate => (&self.deflate, zlib),
-            Coding::Brotli => (&self.brotli, brotli),
+            Coding::Gzip => &self.gzip,
+            Coding::Deflate => &self.deflate,
+            Coding::Brotli => &self.brotli,
         };
-        let body = slot.get_or_init(|| match encode(&self.identity) {
-            Ok(bytes) => Bytes::from(bytes),
-            Err(e) => {
-                tracing::error!("compressing a representation failed: {e}");
-                Bytes::new()
-            }
-        });
+        let body =
+            slot.get_or_init(
+                || match encode::encode(coding, &self.identity, Effort::Kept) {
+                    Ok(bytes) => Bytes::from(bytes.unwrap_or_default()),
+                    Err(e) => {
+                        tracing::error!("compressing a representation failed: {e}");
+                        Bytes::new()
+                    }
+                },
+            );
         if body.is_empty() {
             (self.identity.clone(), Coding::Identity)
         } else {
@@ -78,29 +75,6 @@ impl Rendered {
         let len = self.identity.len() as u64;
         len + len / 2 * 3 + 256
     }
-}
-
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    encoder.write_all(bytes)?;
-    encoder.finish()
-}
-
-fn zlib(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-    encoder.write_all(bytes)?;
-    encoder.finish()
-}
-
-fn brotli(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        // Quality 9: the bytes are compressed once and sent many times.
-        let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
-        encoder.write_all(bytes)?;
-        encoder.flush()?;
-    }
-    Ok(out)
 }
 
 #[derive(Clone)]

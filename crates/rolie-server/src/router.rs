@@ -1,4 +1,4 @@
-//! The complete path table and the middleware stack.
+//! The complete path table and the layers around every route (see `envelope` and `audit`).
 //!
 //! | path | methods |
 //! |---|---|
@@ -17,22 +17,11 @@
 //!
 //! HEAD is answered wherever GET is.
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
-use http::StatusCode;
-use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
-use tokio::sync::Semaphore;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
-use tower_http::trace::TraceLayer;
 
+use crate::audit::AuditLayer;
+use crate::envelope::EnvelopeLayer;
 use crate::error::ApiError;
-use crate::layers;
 use crate::routes::{admin, categories, content, entries, feeds, health, home, service_document};
 use crate::state::AppState;
 
@@ -58,23 +47,8 @@ async fn fallback(uri: http::Uri) -> ApiError {
     ApiError::NotFound(format!("there is no resource at {}", uri.path()))
 }
 
-fn span(request: &http::Request<axum::body::Body>) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or("unrouted", |m| m.as_str());
-    let id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    tracing::info_span!("request", http.method = %request.method(), http.route = route, request.id = id)
-}
-
 /// The application: every route and layer, ready to serve.
 pub fn app(state: AppState) -> Router {
-    let limit = Arc::new(Semaphore::new(state.config.max_concurrent_requests));
-    let timeout = state.config.request_timeout;
     Router::new()
         .merge(home::routes())
         .merge(health::routes())
@@ -85,33 +59,8 @@ pub fn app(state: AppState) -> Router {
         .merge(content::routes())
         .merge(admin::routes())
         .fallback(fallback)
-        // Innermost first: these run after routing, so the matched route is known.
-        .layer(from_fn_with_state(state.clone(), layers::audit))
-        .layer(RequestBodyDeadlineLayer::new(timeout))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
-        .layer(from_fn_with_state(limit, layers::shed_load))
-        .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("a handler panicked");
-            axum::response::IntoResponse::into_response(ApiError::Internal("panic".into()))
-        }))
-        .layer(from_fn(layers::refuse_unacceptable_coding))
-        // Every body is final below this point, error documents included, so the
-        // compression layer sees exactly what is sent and `Content-Encoding` always
-        // describes the body.
-        .layer(from_fn_with_state(state.clone(), layers::problems))
-        .layer(CompressionLayer::new())
-        .layer(from_fn(layers::coding_specific_etags))
-        .layer(from_fn(layers::content_coding))
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            AUTHORIZATION,
-            PROXY_AUTHORIZATION,
-            COOKIE,
-        ]))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(span))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Both run after routing, so the matched route is known; the envelope is outermost.
+        .layer(AuditLayer::new(state.clone()))
+        .layer(EnvelopeLayer::new(state.clone()))
         .with_state(state)
 }

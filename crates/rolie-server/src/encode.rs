@@ -1,0 +1,58 @@
+//! Whole-body compressors for the content codings we offer (RFC 9110 §8.4.1).
+//!
+//! Every body this server sends is whole in memory before it is sent, so a coding is one call
+//! over a byte slice: no streaming encoder, no per-chunk state.
+
+use std::io::Write;
+
+use crate::negotiate::Coding;
+
+/// How hard to compress: harder for bytes kept and sent many times, lighter for bytes sent
+/// once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// Rendered representations held in the render cache.
+    Kept,
+    /// A body made for one response (a problem document, an admin listing).
+    Once,
+}
+
+/// Bodies below this size go uncompressed: the coding's framing would outweigh the gain.
+pub const MIN_COMPRESSED_BYTES: usize = 32;
+
+/// `bytes` in `coding`; `None` for identity. A `Vec` sink never makes an encoder fail, but
+/// the error is passed on rather than assumed away.
+///
+/// # Errors
+/// An error of the encoder.
+pub fn encode(coding: Coding, bytes: &[u8], effort: Effort) -> std::io::Result<Option<Vec<u8>>> {
+    let level = flate2::Compression::new(6);
+    Ok(Some(match coding {
+        Coding::Identity => return Ok(None),
+        Coding::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+            encoder.write_all(bytes)?;
+            encoder.finish()?
+        }
+        Coding::Deflate => {
+            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), level);
+            encoder.write_all(bytes)?;
+            encoder.finish()?
+        }
+        Coding::Brotli => {
+            // Quality 9 for bytes compressed once and sent many times; 4 (what tower-http
+            // uses by default) where the compression is paid for by one response.
+            let quality = match effort {
+                Effort::Kept => 9,
+                Effort::Once => 4,
+            };
+            let mut out = Vec::new();
+            {
+                let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
+                encoder.write_all(bytes)?;
+                encoder.flush()?;
+            }
+            out
+        }
+    }))
+}
