@@ -139,9 +139,16 @@ where
         request_id,
         detail,
     };
-    let (action, status) = (record.action.clone(), record.status);
+    let (action, status, id) = (
+        record.action.clone(),
+        record.status,
+        record.request_id.clone().unwrap_or_default(),
+    );
     if let Err(e) = state.audit.record(record).await {
-        tracing::error!("could not write the audit record for {action} {status}: {e}");
+        tracing::error!(
+            request.id = id,
+            "could not write the audit record for {action} {status}: {e}"
+        );
     }
     response
 }
