@@ -1,5 +1,6 @@
 //! Entry writes and reads. Every write locks the database (`begin immediate`), takes the
-//! collection's counters, writes, records the change, and commits before returning.
+//! collection's counters, writes, records the change, and commits before returning;
+//! creations share their transaction with the others waiting at the time ([`crate::batch`]).
 
 use rolie_model::timestamp;
 use rolie_store::backend::{self, Audience};
@@ -16,9 +17,8 @@ use crate::write::WriteTx;
 
 type Tx = WriteTx;
 
-/// Starts a write to `collection`: returns the transaction and the edit time to use.
-async fn begin_write(pool: &SqlitePool, collection: &str) -> Result<(Tx, i64), StoreError> {
-    let mut tx = WriteTx::begin(pool).await?;
+/// The edit time for the next write to `collection`, inside the write's transaction.
+async fn next_edited(tx: &mut SqliteConnection, collection: &str) -> Result<i64, StoreError> {
     let last_edited: Option<i64> =
         sqlx::query_scalar("select last_edited from collections where name = ?")
             .bind(collection)
@@ -26,7 +26,7 @@ async fn begin_write(pool: &SqlitePool, collection: &str) -> Result<(Tx, i64), S
             .await
             .map_err(map)?;
     let last_edited = last_edited.ok_or(StoreError::NotFound)?;
-    Ok((tx, backend::next_edited(last_edited)))
+    Ok(backend::next_edited(last_edited))
 }
 
 /// Advances the collection's counters and appends the change; returns it.
@@ -119,87 +119,141 @@ async fn write_categories(
     Ok(())
 }
 
-pub(crate) async fn create(pool: &SqlitePool, entry: NewEntry) -> Result<StoredEntry, StoreError> {
+pub(crate) async fn create(
+    writer: &crate::Writer,
+    entry: NewEntry,
+) -> Result<StoredEntry, StoreError> {
+    writer
+        .committer
+        .run(move |connection| Box::pin(create_on(connection, entry)))
+        .await
+}
+
+/// Creates `entry` on `tx`, the open transaction of a batch.
+///
+/// After the edit time is read, everything is one list of statements sent to SQLite at
+/// once: the entry, its categories and content, the collection's counters, the change and
+/// its audience, and the stored entry read back. Each statement sent separately is a round
+/// trip to SQLite's worker thread while the writer is held, and those round trips, not
+/// SQLite, were most of a creation's time (eight of them, about 0.1 ms each).
+async fn create_on(tx: &mut SqliteConnection, entry: NewEntry) -> Result<StoredEntry, StoreError> {
     let collection = entry.collection.as_str();
-    let (mut tx, edited) = begin_write(pool, collection).await?;
-    // Under the collection's write lock, so the answer holds until the insert; the unique
-    // constraint stays the backstop.
-    let existing: Option<String> =
-        sqlx::query_scalar("select id from entries where collection = ? and atom_id = ?")
-            .bind(collection)
-            .bind(&entry.data.atom_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map)?;
-    if let Some(existing) = existing {
-        return Err(backend::duplicate_atom_id(
-            collection,
-            &entry.data.atom_id,
-            existing.parse().ok(),
-        ));
-    }
+    let edited = next_edited(tx, collection).await?;
     let data = backend::resolve_data(entry.data, edited, None);
     let (title, summary) = backend::search_text(&data);
     let (kind, content_type, content_src, content_hash, content_size) =
         backend::content_columns(&entry.content);
     let id = entry.id.to_string();
-    let inserted = sqlx::query(
+    let audience = Audience::of(&data, &entry.publisher);
+    let encoded = backend::encode_data(&data)?;
+    let etag = backend::new_etag();
+    let mut statements = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "insert into entries (id, collection, atom_id, publisher, title, summary, published, updated, edited, draft, \
-         restriction, data, etag, content_kind, content_type, content_src, content_hash, content_size, content_modified) \
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(collection)
-    .bind(&data.atom_id)
-    .bind(&entry.publisher)
-    .bind(title)
-    .bind(summary)
-    .bind(data.published.map(timestamp::to_micros))
-    .bind(data.updated.map(timestamp::to_micros))
-    .bind(edited)
-    .bind(data.draft)
-    .bind(i64::from(data.restriction.level()))
-    .bind(backend::encode_data(&data)?)
-    .bind(backend::new_etag())
-    .bind(kind)
-    .bind(content_type)
-    .bind(content_src)
-    .bind(content_hash)
-    .bind(content_size)
-    .bind(edited)
-    .execute(&mut *tx)
-    .await;
-    match inserted.map_err(map) {
+         restriction, data, etag, content_kind, content_type, content_src, content_hash, content_size, content_modified) ",
+    );
+    statements.push_values([()], |mut row, ()| {
+        row.push_bind(&id)
+            .push_bind(collection)
+            .push_bind(&data.atom_id)
+            .push_bind(&entry.publisher)
+            .push_bind(&title)
+            .push_bind(&summary)
+            .push_bind(data.published.map(timestamp::to_micros))
+            .push_bind(data.updated.map(timestamp::to_micros))
+            .push_bind(edited)
+            .push_bind(data.draft)
+            .push_bind(i64::from(data.restriction.level()))
+            .push_bind(&encoded)
+            .push_bind(&etag)
+            .push_bind(kind)
+            .push_bind(&content_type)
+            .push_bind(&content_src)
+            .push_bind(&content_hash)
+            .push_bind(content_size)
+            .push_bind(edited);
+    });
+    // In chunks: a statement takes a bounded number of parameters (SQLite 32,766), and a
+    // submitted entry may carry very many categories.
+    for chunk in data.categories.chunks(CATEGORIES_PER_STATEMENT) {
+        statements.push("; insert into entry_categories (entry_id, scheme, term) ");
+        statements.push_values(chunk, |mut row, category| {
+            row.push_bind(&id)
+                .push_bind(category.scheme.as_deref())
+                .push_bind(&category.term);
+        });
+    }
+    if let NewEntryContent::Stored(content) = &entry.content {
+        statements.push("; insert into contents (entry_id, bytes) values (");
+        statements.push_bind(&id);
+        statements.push(", ");
+        statements.push_bind(content.bytes.as_ref());
+        statements.push(")");
+    }
+    statements.push("; update collections set change_seq = change_seq + 1, last_change = ");
+    statements.push_bind(edited);
+    statements.push(", last_edited = ");
+    statements.push_bind(edited);
+    statements.push(", entry_count = entry_count + 1 where name = ");
+    statements.push_bind(collection);
+    statements.push("; insert into changes (collection, seq, kind, entry_id, atom_id, at) select name, change_seq, ");
+    statements.push_bind(ChangeKind::Create.as_str());
+    statements.push(", ");
+    statements.push_bind(&id);
+    statements.push(", ");
+    statements.push_bind(&data.atom_id);
+    statements.push(", ");
+    statements.push_bind(edited);
+    statements.push(" from collections where name = ");
+    statements.push_bind(collection);
+    statements.push(
+        "; insert into collection_levels (collection, level, draft_owner, change_seq, last_change) select name, ",
+    );
+    statements.push_bind(audience.level);
+    statements.push(", ");
+    statements.push_bind(&audience.draft_owner);
+    statements.push(", change_seq, ");
+    statements.push_bind(edited);
+    statements.push(" from collections where name = ");
+    statements.push_bind(collection);
+    statements.push(
+        " on conflict (collection, level, draft_owner) do update set change_seq = excluded.change_seq, last_change = excluded.last_change",
+    );
+    statements.push(format!(
+        "; select {ENTRY_COLUMNS} from entries e where e.id = "
+    ));
+    statements.push_bind(&id);
+    let stored: Result<Option<EntryRow>, StoreError> = statements
+        .build_query_as()
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map);
+    match stored {
+        // The unique index decides, under the write lock; the entry in the way is looked
+        // up only then, so a successful insert costs no extra statement.
         Err(StoreError::Conflict(Conflict::Unique { constraint }))
             if constraint.contains("atom_id") =>
         {
-            return Err(backend::duplicate_atom_id(collection, &data.atom_id, None));
+            let existing: Option<String> =
+                sqlx::query_scalar("select id from entries where collection = ? and atom_id = ?")
+                    .bind(collection)
+                    .bind(&data.atom_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map)?;
+            Err(backend::duplicate_atom_id(
+                collection,
+                &data.atom_id,
+                existing.and_then(|id| id.parse().ok()),
+            ))
         }
-        Err(StoreError::Conflict(_)) => return Err(backend::duplicate_entry_id(entry.id)),
-        other => other?,
-    };
-    write_categories(&mut tx, &id, &data, false).await?;
-    if let NewEntryContent::Stored(content) = &entry.content {
-        sqlx::query("insert into contents (entry_id, bytes) values (?, ?)")
-            .bind(&id)
-            .bind(content.bytes.as_ref())
-            .execute(&mut *tx)
-            .await
-            .map_err(map)?;
+        Err(StoreError::Conflict(Conflict::Unique { constraint }))
+            if constraint.contains("entries.id") =>
+        {
+            Err(backend::duplicate_entry_id(entry.id))
+        }
+        Err(e) => Err(e),
+        Ok(row) => row.ok_or(StoreError::NotFound)?.into_entry(),
     }
-    record_change(
-        &mut tx,
-        collection,
-        ChangeKind::Create,
-        entry.id,
-        &data.atom_id,
-        edited,
-        &[Audience::of(&data, &entry.publisher)],
-    )
-    .await?;
-    let stored = fetch(&mut tx, entry.id).await?;
-    tx.commit().await?;
-    Ok(stored)
 }
 
 async fn fetch(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredEntry, StoreError> {

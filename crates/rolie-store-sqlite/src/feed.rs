@@ -7,8 +7,8 @@ use rolie_store::{
     StoreError,
 };
 use sqlx::Arguments;
-use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteArguments;
+use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::entries::collection_exists;
@@ -138,17 +138,29 @@ pub(crate) async fn revoke_token(pool: &SqlitePool, id: Uuid) -> Result<FeedToke
 const AUDIT_RECORDS_PER_STATEMENT: usize = 500;
 
 pub(crate) async fn append_audit(
-    pool: &SqlitePool,
+    writer: &crate::Writer,
     record: &AuditRecord,
 ) -> Result<(), StoreError> {
-    append_audits(pool, std::slice::from_ref(record)).await
+    append_audits(writer, std::slice::from_ref(record)).await
 }
 
-/// Appends `records` with one multi-row statement per chunk: one commit, so one flush to
-/// disk, for all the records a batch brings.
+/// Appends `records` in the committer's next batch ([`crate::batch`]), so audit records
+/// share the flush to disk with the entries written at the same time instead of taking
+/// the writer for a commit of their own; one multi-row statement per chunk.
 pub(crate) async fn append_audits(
-    pool: &SqlitePool,
+    writer: &crate::Writer,
     records: &[AuditRecord],
+) -> Result<(), StoreError> {
+    let records = records.to_vec();
+    writer
+        .committer
+        .run(move |connection| Box::pin(insert_audits(connection, records)))
+        .await
+}
+
+async fn insert_audits(
+    connection: &mut SqliteConnection,
+    records: Vec<AuditRecord>,
 ) -> Result<(), StoreError> {
     for chunk in records.chunks(AUDIT_RECORDS_PER_STATEMENT) {
         let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -164,7 +176,11 @@ pub(crate) async fn append_audits(
                 .push_bind(record.request_id.as_deref())
                 .push_bind(record.detail.as_deref());
         });
-        insert.build().execute(pool).await.map_err(map)?;
+        insert
+            .build()
+            .execute(&mut *connection)
+            .await
+            .map_err(map)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod batch;
 mod collections;
 mod entries;
 mod error;
@@ -28,11 +29,27 @@ use sqlx::sqlite::{
 /// WAL, never wait for writers.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
     /// Moves after this process's writes and when another process's commit is noticed
     /// ([`watch_other_writers`]); see `Store::change_counter`.
     changes: Arc<AtomicU64>,
+}
+
+/// The writer pool and the committer that batches entry creations on it ([`batch`]).
+/// Derefs to the pool, for the writes that run one at a time.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    pool: SqlitePool,
+    committer: batch::Committer,
+}
+
+impl std::ops::Deref for Writer {
+    type Target = SqlitePool;
+
+    fn deref(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 /// How long a write may wait for the database before the caller gets `Unavailable`.
@@ -130,8 +147,12 @@ impl SqliteStore {
             baseline,
             Arc::downgrade(&changes),
         ));
+        let committer = batch::Committer::start(writer.clone());
         Ok(SqliteStore {
-            writer,
+            writer: Writer {
+                pool: writer,
+                committer,
+            },
             reader,
             changes,
         })
@@ -145,7 +166,7 @@ impl SqliteStore {
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let migrator = sqlx::migrate!("../../migrations/sqlite");
         migrator
-            .run(&self.writer)
+            .run(&self.writer.pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrating the SQLite database: {e}")))?;
         Ok(migrator.iter().count())

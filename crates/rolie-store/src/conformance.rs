@@ -32,6 +32,7 @@ macro_rules! conformance_tests {
             freshness_moves_on_every_write,
             visible_freshness_ignores_writes_the_caller_cannot_see,
             edited_increases_strictly_in_commit_order,
+            concurrent_creations_fail_alone,
             pages_chain_forward_and_backward_without_gaps,
             a_page_walk_sees_each_unchanged_entry_exactly_once_under_concurrent_inserts,
             restriction_filtering_happens_in_the_query,

@@ -705,6 +705,75 @@ pub async fn edited_increases_strictly_in_commit_order(store: Shared) {
     }
 }
 
+/// Concurrent creations fail alone: a duplicate `atom:id` and a missing collection among
+/// them get their own errors, and every other creation is committed, readable and in the
+/// change log (SQLite commits concurrent creations together, `rolie-store-sqlite` `batch`).
+pub async fn concurrent_creations_fail_alone(store: Shared) {
+    with_collection(&store, "together").await;
+    let mut entries: Vec<_> = (0..32).map(|i| sample_entry("together", i)).collect();
+    entries[8].data.atom_id = entries[7].data.atom_id.clone();
+    entries[20].collection = name("missing");
+    let tasks: Vec<_> = entries
+        .into_iter()
+        .map(|entry| {
+            let store = store.clone();
+            let id = entry.id;
+            tokio::spawn(async move { (id, store.create_entry(entry).await) })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut missing = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            (_, Ok(stored)) => created.push(stored.id),
+            (id, Err(StoreError::Conflict(Conflict::DuplicateEntry { existing, .. }))) => {
+                duplicates.push((id, existing));
+            }
+            (_, Err(StoreError::NotFound)) => missing += 1,
+            (_, Err(e)) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(
+        missing, 1,
+        "the creation in a missing collection is not found"
+    );
+    assert_eq!(
+        duplicates.len(),
+        1,
+        "one of the two with the same atom:id conflicts"
+    );
+    assert_eq!(created.len(), 30, "every other creation is committed");
+    let (_, existing) = duplicates[0];
+    let existing = existing.expect("the conflict names the entry in the way");
+    assert!(
+        created.contains(&existing),
+        "the entry in the way is the one created"
+    );
+    for id in &created {
+        store
+            .get_entry(*id, &Visibility::everything())
+            .await
+            .expect("a created entry is readable");
+    }
+    let changes = store
+        .changes_since(&name("together"), 0, 1000)
+        .await
+        .expect("changes");
+    assert_eq!(changes.len(), 30, "one change per committed creation");
+    let logged: HashSet<Uuid> = changes.iter().map(|c| c.entry_id).collect();
+    assert_eq!(logged, created.iter().copied().collect());
+    for pair in changes.windows(2) {
+        assert_eq!(
+            pair[1].seq,
+            pair[0].seq + 1,
+            "no gap where a creation failed"
+        );
+    }
+    let freshness = store.freshness(&name("together")).await.expect("freshness");
+    assert_eq!(freshness.entry_count, 30);
+}
+
 /// `next` from the first page and `previous` from the last cover every entry once, in order.
 pub async fn pages_chain_forward_and_backward_without_gaps(store: Shared) {
     with_collection(&store, "p").await;
