@@ -1,6 +1,8 @@
 //! Several stateless replicas on one PostgreSQL (the docker-compose topology, as processes):
 //! a write on one is read on the other, and validators agree, so pollers may hit any replica.
 
+use std::collections::HashMap;
+
 use rolie_testkit::fixtures;
 
 use crate::support::{SECRET, Server, free_port, post_incident, postgres_db, token};
@@ -69,6 +71,100 @@ async fn two_replicas_on_one_database_serve_the_same_feed_and_validators() {
         200,
         "a write on B invalidates the ETag on A"
     );
+    a.kill();
+    b.kill();
+}
+
+/// Each replica keeps what it read while nothing changed, and learns of the other's writes
+/// through `LISTEN/NOTIFY`; a notification arrives after its commit, so a replica that
+/// answered from what it kept could answer 304 for a feed that changed. A client that
+/// writes through one replica and at once revalidates through the other must always see
+/// its write (a write, then a conditional GET, thirty times in a row, both ways).
+#[tokio::test]
+async fn a_write_through_one_replica_is_seen_at_once_through_the_other() {
+    let Some(db) = postgres_db("the replica freshness test").await else {
+        return;
+    };
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let env = [
+        ("ROLIE_DATABASE_URL", db.url.clone()),
+        ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
+        ("ROLIE_BASE_URL", "https://rolie.example".to_owned()),
+    ];
+    let a = Server::start(dir_a.path(), free_port(), &env).await;
+    let b = Server::start(dir_b.path(), free_port(), &env).await;
+    let http = reqwest::Client::new();
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let feed_url = |server: &Server| format!("{}/rolie/feeds/incidents", server.base_url);
+    let mut tags = HashMap::new();
+    for server in [&a, &b] {
+        let first = http
+            .get(feed_url(server))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("GET");
+        tags.insert(
+            server.base_url.clone(),
+            first.headers()["etag"].to_str().expect("etag").to_owned(),
+        );
+    }
+    for round in 0..30 {
+        let (writer, reader) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        // Warm the reader's memory of this feed, then write through the other replica.
+        let tag = tags[&reader.base_url].clone();
+        let warm = http
+            .get(feed_url(reader))
+            .bearer_auth(&admin)
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .expect("conditional GET");
+        assert_eq!(warm.status(), 304, "round {round}: nothing changed yet");
+        let id = format!("FRESH-{round}");
+        let posted = post_incident(
+            &http,
+            &writer.base_url,
+            &admin,
+            fixtures::incident(&id, "green", "written on the other replica"),
+        )
+        .send()
+        .await
+        .expect("POST");
+        assert_eq!(posted.status(), 201, "round {round}");
+        let after = http
+            .get(feed_url(reader))
+            .bearer_auth(&admin)
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .expect("conditional GET after the write");
+        assert_eq!(
+            after.status(),
+            200,
+            "round {round}: the other replica's write is seen at once"
+        );
+        let new_tag = after.headers()["etag"].to_str().expect("etag").to_owned();
+        assert!(
+            after.text().await.expect("body").contains(&id),
+            "round {round}"
+        );
+        tags.insert(reader.base_url.clone(), new_tag);
+        // The writer's own tag moved too; refresh it for its turn as reader.
+        let own = http
+            .get(feed_url(writer))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("GET");
+        tags.insert(
+            writer.base_url.clone(),
+            own.headers()["etag"].to_str().expect("etag").to_owned(),
+        );
+    }
     a.kill();
     b.kill();
 }

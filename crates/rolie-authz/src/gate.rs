@@ -79,6 +79,7 @@ impl Gate {
         Reader {
             gate: self,
             principal,
+            stamp: memo::Stamp::default(),
         }
     }
 
@@ -136,9 +137,10 @@ impl Gate {
     async fn visible_collection(
         &self,
         principal: &Principal,
+        at: &memo::Stamp,
         name: &CollectionName,
     ) -> Result<Collection, AccessError> {
-        let collection = match self.memo.collection(self.store.as_ref(), name).await {
+        let collection = match self.memo.collection(self.store.as_ref(), at, name).await {
             Ok(collection) => collection,
             Err(StoreError::NotFound) => return Err(Self::hidden(principal)),
             Err(e) => return Err(e.into()),
@@ -166,7 +168,9 @@ impl Gate {
         principal: &'a Principal,
         name: &CollectionName,
     ) -> Result<CollectionWriter<'a>, AccessError> {
-        let collection = self.visible_collection(principal, name).await?;
+        let collection = self
+            .visible_collection(principal, &memo::Stamp::default(), name)
+            .await?;
         self.require(
             principal,
             Action::Write,
@@ -237,7 +241,9 @@ impl Gate {
         principal: &'a Principal,
         name: &CollectionName,
     ) -> Result<CollectionAdministrator<'a>, AccessError> {
-        let collection = self.visible_collection(principal, name).await?;
+        let collection = self
+            .visible_collection(principal, &memo::Stamp::default(), name)
+            .await?;
         self.require(
             principal,
             Action::Administer,
@@ -269,6 +275,8 @@ fn feed_token_covers(principal: &Principal, action: Action, resource: Resource<'
 pub struct Reader<'a> {
     gate: &'a Gate,
     principal: &'a Principal,
+    /// The change counter this request's reads are kept and looked up under.
+    stamp: memo::Stamp,
 }
 
 impl Reader<'_> {
@@ -303,7 +311,7 @@ impl Reader<'_> {
         Ok(self
             .gate
             .memo
-            .collections(self.gate.store.as_ref())
+            .collections(self.gate.store.as_ref(), &self.stamp)
             .await?
             .iter()
             .filter(|c| self.may_read(&c.spec))
@@ -322,7 +330,7 @@ impl Reader<'_> {
         name: &CollectionName,
     ) -> Result<ReadableCollection, AccessError> {
         self.gate
-            .visible_collection(self.principal, name)
+            .visible_collection(self.principal, &self.stamp, name)
             .await
             .map(ReadableCollection)
     }
@@ -337,6 +345,7 @@ impl Reader<'_> {
             .memo
             .freshness(
                 self.gate.store.as_ref(),
+                &self.stamp,
                 &collection.0.spec.name,
                 &self.visibility(),
             )
@@ -397,7 +406,7 @@ impl Reader<'_> {
         let entry = match self
             .gate
             .memo
-            .entry(self.gate.store.as_ref(), id, visibility)
+            .entry(self.gate.store.as_ref(), &self.stamp, id, visibility)
             .await
         {
             Ok(entry) => entry,
@@ -407,7 +416,7 @@ impl Reader<'_> {
         let collection = self
             .gate
             .memo
-            .collection(self.gate.store.as_ref(), &entry.collection)
+            .collection(self.gate.store.as_ref(), &self.stamp, &entry.collection)
             .await?;
         if !self.may_read(&collection.spec) {
             return Err(hidden());

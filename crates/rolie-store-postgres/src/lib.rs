@@ -4,6 +4,7 @@ mod collections;
 mod entries;
 mod error;
 mod feed;
+mod notify;
 mod records;
 mod store;
 
@@ -38,6 +39,8 @@ impl Default for PgSettings {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Other replicas' commits as they are heard of ([`notify`]).
+    changes: std::sync::Arc<notify::Changes>,
 }
 
 impl PgStore {
@@ -57,7 +60,8 @@ impl PgStore {
             // A lazy pool lets the server start, and answer 503, while the database is down;
             // the first query reports the outage.
             .connect_lazy_with(options);
-        let store = PgStore { pool };
+        let changes = notify::Changes::start(pool.clone());
+        let store = PgStore { pool, changes };
         store.migrate().await?;
         Ok(store)
     }
@@ -74,8 +78,9 @@ impl PgStore {
         Ok(migrator.iter().count())
     }
 
-    /// Closes the pool.
+    /// Stops listening for other replicas' changes and closes the pool.
     pub async fn close(&self) {
+        self.changes.stop();
         self.pool.close().await;
     }
 }

@@ -15,4 +15,10 @@ impl crate::SqliteStore {
     fn counter(&self) -> Option<Arc<AtomicU64>> {
         Some(self.changes.clone())
     }
+
+    /// Always: this process's writes move the counter before they return, and another
+    /// process's (`rolie import` next to a running server) within the watcher's poll.
+    async fn catch_up(&self) -> bool {
+        true
+    }
 }

@@ -287,7 +287,7 @@ pub fn check_empty(name: &CollectionName, entries: i64) -> Result<(), StoreError
 /// functions of the backend crate's `collections`, `entries` and `feed` modules, passing the
 /// pool named `read` for reads and `write` for writes, and mapping errors with
 /// `crate::error::map`. The type provides `fn wrote(&self)`, called after every collection
-/// or entry write returns, and `fn counter(&self)` for [`Store::change_counter`](crate::Store::change_counter). Both SQL backends have the same shape; only their SQL differs.
+/// or entry write returns, and `fn counter(&self)` for [`Store::change_counter`](crate::Store::change_counter), and `async fn catch_up(&self) -> bool` for [`Store::caught_up`](crate::Store::caught_up). Both SQL backends have the same shape; only their SQL differs.
 #[macro_export]
 #[expect(
     clippy::crate_in_macro_def,
@@ -351,6 +351,10 @@ macro_rules! impl_store {
 
             fn change_counter(&self) -> Option<::std::sync::Arc<::std::sync::atomic::AtomicU64>> {
                 self.counter()
+            }
+
+            async fn caught_up(&self) -> bool {
+                self.catch_up().await
             }
 
             async fn visible_freshness(&self, name: &$crate::CollectionName, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::VisibleFreshness> {

@@ -61,12 +61,21 @@ pub trait Store: Send + Sync + 'static {
     async fn freshness(&self, name: &CollectionName) -> StoreResult<Freshness>;
 
     /// A counter that moves whenever collections or entries may have changed: at once after
-    /// this process's own writes return, and soon after another process's commit when the
-    /// backend can notice it. A reader may keep what it read while the counter stays put.
-    /// `None` when the backend cannot tell (another replica may write at any time), and
-    /// then nothing read may be kept across requests.
+    /// this process's own writes return, and after another process's commit once the
+    /// backend hears of it (SQLite: a watcher polling the database; PostgreSQL:
+    /// `LISTEN/NOTIFY`). A reader may keep what it read while the counter stays put, once
+    /// [`Store::caught_up`] said yes. `None` when the backend cannot tell, and then nothing
+    /// read may be kept across requests.
     fn change_counter(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU64>> {
         None
+    }
+
+    /// Whether [`Store::change_counter`] now reflects every commit that completed before this
+    /// call began, on any process writing the database; waits a little for that when the
+    /// backend must (PostgreSQL: a notification sent to itself, which arrives after every
+    /// earlier commit's). `false`: read the store instead of anything kept.
+    async fn caught_up(&self) -> bool {
+        true
     }
 
     /// The change counters of a collection as `visibility` sees them (`NotFound` when the

@@ -1,10 +1,13 @@
 //! What readers read that stays true while the store's change counter stays put: the
-//! collections and each view's change counters. A poller's 304 then needs no database at
-//! all. With a store that has no counter (PostgreSQL: another replica may write at any
-//! time) nothing is kept and every read goes to the store, as before.
+//! collections, each view's change counters and entries. A poller's 304 then needs no
+//! database query of its own. With a store that has no counter nothing is kept and every
+//! read goes to the store.
 //!
-//! The counter is read before the store, and an answer is kept under the value read then:
-//! a write that commits meanwhile moves the counter after it commits, so the kept answer is
+//! The store is first asked whether its counter has caught up with every commit made before
+//! the request (`Store::caught_up`: at once on SQLite, one shared barrier notification on
+//! PostgreSQL, where another replica may have written); if it cannot say, the store is read.
+//! The counter is read after that and before the store, and an answer is kept under the
+//! value read then: a write that commits meanwhile moves the counter, so the kept answer is
 //! never used once the write has returned to its client.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +25,11 @@ const FRESHNESS_ENTRIES: usize = 100_000;
 
 /// Entries kept at most (each about the size of its metadata, a few KB at most).
 const ENTRIES: usize = 10_000;
+
+/// The counter value one request reads under: asked of the store once, at the request's
+/// first read, and used for all its reads (on PostgreSQL each asking waits for a barrier).
+#[derive(Debug, Default)]
+pub(crate) struct Stamp(tokio::sync::OnceCell<Option<u64>>);
 
 /// Kept answers, each with the counter value it was read under.
 pub(super) struct Memo {
@@ -41,13 +49,29 @@ impl Memo {
         }
     }
 
-    fn now(&self) -> Option<u64> {
-        self.counter.as_ref().map(|c| c.load(Ordering::Acquire))
+    /// The counter's value, once the store says it reflects every commit made before the
+    /// request's first read.
+    async fn now(&self, store: &dyn Store, stamp: &Stamp) -> Option<u64> {
+        let counter = self.counter.as_ref()?;
+        *stamp
+            .0
+            .get_or_init(|| async {
+                if store.caught_up().await {
+                    Some(counter.load(Ordering::Acquire))
+                } else {
+                    None
+                }
+            })
+            .await
     }
 
     /// Every collection, from memory while nothing changed.
-    pub(super) async fn collections(&self, store: &dyn Store) -> StoreResult<Arc<Vec<Collection>>> {
-        let Some(stamp) = self.now() else {
+    pub(super) async fn collections(
+        &self,
+        store: &dyn Store,
+        at: &Stamp,
+    ) -> StoreResult<Arc<Vec<Collection>>> {
+        let Some(stamp) = self.now(store, at).await else {
             return Ok(Arc::new(store.list_collections().await?));
         };
         if let Ok(kept) = self.collections.lock()
@@ -67,12 +91,13 @@ impl Memo {
     pub(super) async fn collection(
         &self,
         store: &dyn Store,
+        at: &Stamp,
         name: &CollectionName,
     ) -> StoreResult<Collection> {
         if self.counter.is_none() {
             return store.get_collection(name).await;
         }
-        self.collections(store)
+        self.collections(store, at)
             .await?
             .iter()
             .find(|c| &c.spec.name == name)
@@ -84,10 +109,11 @@ impl Memo {
     pub(super) async fn freshness(
         &self,
         store: &dyn Store,
+        at: &Stamp,
         name: &CollectionName,
         visibility: &Visibility,
     ) -> StoreResult<VisibleFreshness> {
-        let Some(stamp) = self.now() else {
+        let Some(stamp) = self.now(store, at).await else {
             return store.visible_freshness(name, visibility).await;
         };
         let drafts = match &visibility.drafts {
@@ -116,10 +142,11 @@ impl Memo {
     pub(super) async fn entry(
         &self,
         store: &dyn Store,
+        at: &Stamp,
         id: Uuid,
         visibility: &Visibility,
     ) -> StoreResult<StoredEntry> {
-        let Some(stamp) = self.now() else {
+        let Some(stamp) = self.now(store, at).await else {
             return store.get_entry(id, visibility).await;
         };
         let entry = match self.entries.get(&id) {
