@@ -3,27 +3,47 @@
 
 use std::collections::HashMap;
 
-use rolie_testkit::fixtures;
+use rolie_testkit::{TestDb, fixtures};
 
 use crate::support::{SECRET, Server, free_port, post_incident, postgres_db, token};
 
+/// Two replicas on one fresh database, with one public name, as behind a load balancer.
+struct Replicas {
+    a: Server,
+    b: Server,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    _db: TestDb,
+}
+
+impl Replicas {
+    /// `None` (the skip said where CI shows it) without a PostgreSQL to test on.
+    async fn start(test: &str) -> Option<Replicas> {
+        let db = postgres_db(test).await?;
+        let dirs = (
+            tempfile::tempdir().expect("dir"),
+            tempfile::tempdir().expect("dir"),
+        );
+        let env = [
+            ("ROLIE_DATABASE_URL", db.url.clone()),
+            ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
+            ("ROLIE_BASE_URL", "https://rolie.example".to_owned()),
+        ];
+        let a = Server::start(dirs.0.path(), free_port(), &env).await;
+        let b = Server::start(dirs.1.path(), free_port(), &env).await;
+        Some(Replicas {
+            a,
+            b,
+            _dirs: dirs,
+            _db: db,
+        })
+    }
+}
+
 #[tokio::test]
 async fn two_replicas_on_one_database_serve_the_same_feed_and_validators() {
-    let Some(db) = postgres_db("the replica test").await else {
+    let Some(Replicas { a, b, _dirs, _db }) = Replicas::start("the replica test").await else {
         return;
     };
-    let (dir_a, dir_b) = (
-        tempfile::tempdir().expect("dir"),
-        tempfile::tempdir().expect("dir"),
-    );
-    let env = [
-        ("ROLIE_DATABASE_URL", db.url.clone()),
-        ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
-        // One public name for both, as behind a load balancer.
-        ("ROLIE_BASE_URL", "https://rolie.example".to_owned()),
-    ];
-    let a = Server::start(dir_a.path(), free_port(), &env).await;
-    let b = Server::start(dir_b.path(), free_port(), &env).await;
     let http = reqwest::Client::new();
     let admin = token("admin", "rolie:admin rolie:read rolie:write");
     let post = |server: &Server, id: &str, description: &str| {
@@ -82,20 +102,10 @@ async fn two_replicas_on_one_database_serve_the_same_feed_and_validators() {
 /// its write (a write, then a conditional GET, thirty times in a row, both ways).
 #[tokio::test]
 async fn a_write_through_one_replica_is_seen_at_once_through_the_other() {
-    let Some(db) = postgres_db("the replica freshness test").await else {
+    let Some(Replicas { a, b, _dirs, _db }) = Replicas::start("the replica freshness test").await
+    else {
         return;
     };
-    let (dir_a, dir_b) = (
-        tempfile::tempdir().expect("dir"),
-        tempfile::tempdir().expect("dir"),
-    );
-    let env = [
-        ("ROLIE_DATABASE_URL", db.url.clone()),
-        ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
-        ("ROLIE_BASE_URL", "https://rolie.example".to_owned()),
-    ];
-    let a = Server::start(dir_a.path(), free_port(), &env).await;
-    let b = Server::start(dir_b.path(), free_port(), &env).await;
     let http = reqwest::Client::new();
     let admin = token("admin", "rolie:admin rolie:read rolie:write");
     let feed_url = |server: &Server| format!("{}/rolie/feeds/incidents", server.base_url);

@@ -17,6 +17,7 @@
 //! There is no waiting for a batch to fill: a batch is what queued while the previous one
 //! was committing, so a lone publisher pays nothing for it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -35,6 +36,37 @@ const QUEUE: usize = 1024;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What the jobs of one batch share: each collection's latest `app:edited` handed out, so
+/// only a batch's first creation in a collection reads it from the database. A value
+/// handed to a job that was then rolled back is not reused: `app:edited` stays strictly
+/// increasing, with a gap.
+#[derive(Debug, Default)]
+pub(crate) struct Clock {
+    last_edited: HashMap<String, i64>,
+}
+
+impl Clock {
+    /// The edit time for the next write to `collection` in this batch.
+    pub(crate) async fn next_edited(
+        &mut self,
+        connection: &mut SqliteConnection,
+        collection: &str,
+    ) -> Result<i64, StoreError> {
+        let last = match self.last_edited.get(collection) {
+            Some(last) => *last,
+            None => sqlx::query_scalar("select last_edited from collections where name = ?")
+                .bind(collection)
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(map)?
+                .ok_or(StoreError::NotFound)?,
+        };
+        let edited = rolie_store::backend::next_edited(last);
+        self.last_edited.insert(collection.to_owned(), edited);
+        Ok(edited)
+    }
+}
+
 /// What a job did: whether its writes are kept, and how it answers once the batch's
 /// commit is known.
 struct Done {
@@ -45,7 +77,11 @@ struct Done {
 /// One unit of work for the committer.
 trait Job: Send {
     /// Runs the work on the writer connection, inside the batch's transaction.
-    fn run(self: Box<Self>, connection: &mut SqliteConnection) -> BoxFuture<'_, Done>;
+    fn run<'c>(
+        self: Box<Self>,
+        connection: &'c mut SqliteConnection,
+        clock: &'c mut Clock,
+    ) -> BoxFuture<'c, Done>;
     /// Answers without running (the batch could not start).
     fn fail(self: Box<Self>, error: StoreError);
 }
@@ -58,14 +94,21 @@ struct Pending<T, F> {
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+    F: for<'c> FnOnce(
+            &'c mut SqliteConnection,
+            &'c mut Clock,
+        ) -> BoxFuture<'c, Result<T, StoreError>>
         + Send
         + 'static,
 {
-    fn run(self: Box<Self>, connection: &mut SqliteConnection) -> BoxFuture<'_, Done> {
+    fn run<'c>(
+        self: Box<Self>,
+        connection: &'c mut SqliteConnection,
+        clock: &'c mut Clock,
+    ) -> BoxFuture<'c, Done> {
         let Pending { work, reply } = *self;
         Box::pin(async move {
-            let result = work(connection).await;
+            let result = work(connection, clock).await;
             Done {
                 keep: result.is_ok(),
                 answer: Box::new(move |committed| {
@@ -102,7 +145,10 @@ impl Committer {
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        F: for<'c> FnOnce(
+                &'c mut SqliteConnection,
+                &'c mut Clock,
+            ) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
     {
@@ -153,13 +199,14 @@ async fn commit_batch(writer: &SqlitePool, batch: &mut Vec<Box<dyn Job>>) {
     let mut done: Vec<Done> = Vec::with_capacity(batch.len());
     let mut jobs = batch.drain(..).peekable();
     let mut broken = None;
+    let mut clock = Clock::default();
     if savepoints && let Err(e) = sql(&mut tx, "savepoint job").await {
         broken = Some(e);
     }
     while broken.is_none()
         && let Some(job) = jobs.next()
     {
-        let outcome = job.run(&mut tx).await;
+        let outcome = job.run(&mut tx, &mut clock).await;
         if savepoints {
             // The end of this job's savepoint and the start of the next one's, in one
             // round trip to SQLite.

@@ -11,23 +11,12 @@ use rolie_store::{
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+use crate::batch::Clock;
 use crate::error::map;
 use crate::records::{ENTRY_COLUMNS, EntryRow};
 use crate::write::WriteTx;
 
 type Tx = WriteTx;
-
-/// The edit time for the next write to `collection`, inside the write's transaction.
-async fn next_edited(tx: &mut SqliteConnection, collection: &str) -> Result<i64, StoreError> {
-    let last_edited: Option<i64> =
-        sqlx::query_scalar("select last_edited from collections where name = ?")
-            .bind(collection)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map)?;
-    let last_edited = last_edited.ok_or(StoreError::NotFound)?;
-    Ok(backend::next_edited(last_edited))
-}
 
 /// Advances the collection's counters and appends the change; returns it.
 async fn record_change(
@@ -125,20 +114,24 @@ pub(crate) async fn create(
 ) -> Result<StoredEntry, StoreError> {
     writer
         .committer
-        .run(move |connection| Box::pin(create_on(connection, entry)))
+        .run(move |connection, clock| Box::pin(create_on(connection, clock, entry)))
         .await
 }
 
 /// Creates `entry` on `tx`, the open transaction of a batch.
 ///
-/// After the edit time is read, everything is one list of statements sent to SQLite at
+/// After the edit time is taken (read once per batch and collection), everything is one list of statements sent to SQLite at
 /// once: the entry, its categories and content, the collection's counters, the change and
 /// its audience, and the stored entry read back. Each statement sent separately is a round
 /// trip to SQLite's worker thread while the writer is held, and those round trips, not
 /// SQLite, were most of a creation's time (eight of them, about 0.1 ms each).
-async fn create_on(tx: &mut SqliteConnection, entry: NewEntry) -> Result<StoredEntry, StoreError> {
+async fn create_on(
+    tx: &mut SqliteConnection,
+    clock: &mut Clock,
+    entry: NewEntry,
+) -> Result<StoredEntry, StoreError> {
     let collection = entry.collection.as_str();
-    let edited = next_edited(tx, collection).await?;
+    let edited = clock.next_edited(tx, collection).await?;
     let data = backend::resolve_data(entry.data, edited, None);
     let (title, summary) = backend::search_text(&data);
     let (kind, content_type, content_src, content_hash, content_size) =

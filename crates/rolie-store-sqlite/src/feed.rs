@@ -154,7 +154,7 @@ pub(crate) async fn append_audits(
     let records = records.to_vec();
     writer
         .committer
-        .run(move |connection| Box::pin(insert_audits(connection, records)))
+        .run(move |connection, _| Box::pin(insert_audits(connection, records)))
         .await
 }
 
