@@ -135,6 +135,7 @@ pub struct FileConfig {
     idle_timeout_seconds: Option<u64>,
     max_concurrent_requests: Option<usize>,
     render_cache_bytes: Option<u64>,
+    render_cache_entries: Option<u64>,
     #[serde(default)]
     tls: TlsSection,
     #[serde(default)]
@@ -194,6 +195,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Bytes of rendered representations kept for reuse.
     pub render_cache_bytes: u64,
+    /// Rendered representations kept for reuse, at most.
+    pub render_cache_entries: u64,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
     /// TLS.
@@ -451,6 +454,9 @@ impl Settings {
             render_cache_bytes: file
                 .render_cache_bytes
                 .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_BYTES),
+            render_cache_entries: file
+                .render_cache_entries
+                .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_ENTRIES),
             idle_timeout: Duration::from_secs(
                 file.idle_timeout_seconds
                     .unwrap_or(defaults.idle_timeout.as_secs())

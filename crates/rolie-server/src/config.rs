@@ -18,8 +18,10 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
 /// Most requests handled at once by default.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
 
-/// Default bound of the rendered-representation cache.
+/// Default byte bound of the rendered-representation cache.
 pub const DEFAULT_RENDER_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default count bound of the rendered-representation cache.
+pub const DEFAULT_RENDER_CACHE_ENTRIES: u64 = 16_384;
 
 /// Runtime settings of the HTTP surface.
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub struct ServerConfig {
     pub collection_rate_limits: BTreeMap<String, RateLimit>,
     /// Bytes of rendered representations kept for reuse (0: none).
     pub render_cache_bytes: u64,
+    /// Rendered representations kept for reuse, at most (0: none).
+    pub render_cache_entries: u64,
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
@@ -76,6 +80,7 @@ impl ServerConfig {
             anonymous_rate_limit: Some(crate::rate_limit::DEFAULT_ANONYMOUS),
             collection_rate_limits: BTreeMap::new(),
             render_cache_bytes: DEFAULT_RENDER_CACHE_BYTES,
+            render_cache_entries: DEFAULT_RENDER_CACHE_ENTRIES,
             fingerprint: String::new(),
         }
     }

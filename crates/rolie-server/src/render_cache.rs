@@ -77,29 +77,38 @@ impl Rendered {
     }
 }
 
+/// An item's weight: its bytes, but never less than the byte bound shared out evenly over
+/// the most items allowed, so that the one byte bound also bounds the count.
 #[derive(Clone)]
-struct Weight;
+struct Weight {
+    floor: u64,
+}
 
 impl quick_cache::Weighter<String, Arc<Rendered>> for Weight {
     fn weight(&self, key: &String, value: &Arc<Rendered>) -> u64 {
-        key.len() as u64 + value.weight()
+        (key.len() as u64 + value.weight()).max(self.floor)
     }
 }
 
-/// The cache: bounded by bytes, shared by all handlers.
+/// The cache: bounded by bytes and by count, shared by all handlers.
 pub struct RenderCache {
     cache: quick_cache::sync::Cache<String, Arc<Rendered>, Weight>,
 }
 
 impl RenderCache {
-    /// A cache holding at most about `max_bytes` (0 turns caching off).
-    pub fn new(max_bytes: u64) -> Self {
-        // The item estimate only sizes the hash table; the byte bound is what holds.
-        let items = usize::try_from(max_bytes / 16_384)
+    /// A cache holding at most about `max_bytes` and at most `max_items` representations
+    /// (either 0 turns caching off).
+    pub fn new(max_bytes: u64, max_items: u64) -> Self {
+        let (max_bytes, floor) = match max_bytes.checked_div(max_items) {
+            Some(share) => (max_bytes, share.max(1)),
+            None => (0, 1),
+        };
+        // The item estimate only sizes the hash table; the weights are what bound.
+        let items = usize::try_from((max_bytes / 16_384).min(max_items))
             .unwrap_or(usize::MAX)
             .max(16);
         RenderCache {
-            cache: quick_cache::sync::Cache::with_weighter(items, max_bytes, Weight),
+            cache: quick_cache::sync::Cache::with_weighter(items, max_bytes, Weight { floor }),
         }
     }
 
@@ -171,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_tag_is_held_and_the_byte_bound_holds() {
-        let cache = RenderCache::new(64 * 1024);
+        let cache = RenderCache::new(64 * 1024, 10_000);
         assert!(cache.get("f1").is_none());
         cache.insert("f1", xml(), Bytes::from(vec![b'x'; 1000]));
         assert!(cache.get("f1").is_some());
@@ -179,5 +188,15 @@ mod tests {
             cache.insert(&format!("f{i}"), xml(), Bytes::from(vec![b'x'; 1000]));
         }
         assert!(cache.len() < 200, "bounded: {}", cache.len());
+    }
+
+    #[test]
+    fn the_count_bound_holds_for_small_representations() {
+        let cache = RenderCache::new(64 * 1024 * 1024, 50);
+        for i in 0..500 {
+            cache.insert(&format!("e{i}"), xml(), Bytes::from(vec![b'x'; 100]));
+        }
+        assert!(cache.len() <= 50, "at most 50 held: {}", cache.len());
+        assert!(!cache.is_empty());
     }
 }

@@ -50,7 +50,10 @@ impl AppState {
             &config.collection_rate_limits,
             config.anonymous_rate_limit,
         ));
-        let cache = Arc::new(RenderCache::new(config.render_cache_bytes));
+        let cache = Arc::new(RenderCache::new(
+            config.render_cache_bytes,
+            config.render_cache_entries,
+        ));
         let audit = AuditLog::start(gate.clone());
         AppState(Arc::new(Shared {
             gate,

@@ -94,6 +94,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     config.request_timeout = settings.request_timeout;
     config.max_concurrent_requests = settings.max_concurrent_requests;
     config.render_cache_bytes = settings.render_cache_bytes;
+    config.render_cache_entries = settings.render_cache_entries;
     config.fingerprint = settings.fingerprint.clone();
     config.rate_limit = match (settings.rate_limits.per_minute, settings.rate_limits.burst) {
         (Some(per_minute), Some(burst)) => {
