@@ -86,6 +86,25 @@ trait Job: Send {
     fn fail(self: Box<Self>, error: StoreError);
 }
 
+/// What a job does: its writes on the writer connection, inside the batch's transaction,
+/// with the batch's clock.
+pub(crate) trait Work<T>:
+    for<'c> FnOnce(&'c mut SqliteConnection, &'c mut Clock) -> BoxFuture<'c, Result<T, StoreError>>
+    + Send
+    + 'static
+{
+}
+
+impl<T, F> Work<T> for F where
+    F: for<'c> FnOnce(
+            &'c mut SqliteConnection,
+            &'c mut Clock,
+        ) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
+
 struct Pending<T, F> {
     work: F,
     reply: oneshot::Sender<Result<T, StoreError>>,
@@ -94,12 +113,7 @@ struct Pending<T, F> {
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(
-            &'c mut SqliteConnection,
-            &'c mut Clock,
-        ) -> BoxFuture<'c, Result<T, StoreError>>
-        + Send
-        + 'static,
+    F: Work<T>,
 {
     fn run<'c>(
         self: Box<Self>,
@@ -145,12 +159,7 @@ impl Committer {
     pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(
-                &'c mut SqliteConnection,
-                &'c mut Clock,
-            ) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: Work<T>,
     {
         let (reply, answer) = oneshot::channel();
         self.jobs
