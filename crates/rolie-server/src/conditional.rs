@@ -2,8 +2,8 @@
 //!
 //! Pollers hit these paths every few seconds, so validators are computed from the store's
 //! cheap values (change sequence, entry ETag, content hash) and never from a rendered body.
-//! ETags are strong and opaque; when a body is compressed, the compression layer appends the
-//! coding (`"…-gzip"`), so each encoding has its own strong tag (RFC 9110 §8.8.3). Incoming
+//! ETags are strong and opaque; when a body is compressed, the envelope (or the render cache) appends
+//! the coding (`"…-gzip"`), so each encoding has its own strong tag (RFC 9110 §8.8.3). Incoming
 //! tags are compared without that suffix.
 
 use http::header::{ETAG, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::error::ApiError;
 
-/// Content codings the compression layer may append to an ETag.
+/// Content codings that may be appended to an ETag.
 const CODINGS: [&str; 4] = ["-gzip", "-br", "-deflate", "-zstd"];
 
 /// The validators of one representation.

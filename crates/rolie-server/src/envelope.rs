@@ -121,7 +121,8 @@ where
 /// What the response step needs to know of the request.
 struct Asked {
     method: Method,
-    path: String,
+    /// The request's URI: a reference-counted clone, no copy of the path per request.
+    uri: http::Uri,
     request_id: HeaderValue,
     coding: Coding,
     prefers_xml: bool,
@@ -153,7 +154,7 @@ impl Shared {
         let chosen = negotiate::choose_coding(request.headers());
         let asked = Asked {
             method: request.method().clone(),
-            path: request.uri().path().to_owned(),
+            uri: request.uri().clone(),
             request_id,
             coding: chosen.unwrap_or(Coding::Identity),
             prefers_xml: negotiate::prefers_xml_problems(request.headers()),
@@ -229,7 +230,7 @@ impl Shared {
     /// Logs each 5xx cause once.
     fn problem(&self, response: Response, asked: &Asked) -> Response {
         let status = response.status();
-        let Asked { method, path, .. } = asked;
+        let (method, path) = (&asked.method, asked.uri.path());
         let id = asked.request_id.to_str().unwrap_or("-");
         let problem = match response.extensions().get::<Problem>() {
             Some(problem) => problem.clone(),

@@ -18,7 +18,7 @@ pub struct Representation {
     pub body: Bytes,
     /// Validators.
     pub validators: Validators,
-    /// `Vary` (besides `Accept-Encoding`, which the compression layer adds).
+    /// `Vary` (besides `Accept-Encoding`, which the envelope adds).
     pub vary: &'static str,
     /// `Cache-Control`.
     pub cache_control: &'static str,
@@ -115,8 +115,8 @@ impl Cacheable<'_> {
             .unwrap_or_else(|| self.render(state, request, content_type, render()))
     }
 
-    /// The body in the coding the request chose (the content-coding layer left that one
-    /// coding in `Accept-Encoding`), compressed at most once per coding.
+    /// The body in the coding the request chose (the envelope left that one coding in
+    /// `Accept-Encoding`), compressed at most once per coding.
     fn send(&self, rendered: &Rendered, request: &HeaderMap) -> Response {
         let wanted = crate::negotiate::choose_coding(request).unwrap_or(Coding::Identity);
         let (body, coding) = rendered.body(wanted);
@@ -124,8 +124,8 @@ impl Cacheable<'_> {
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, rendered.content_type.clone());
         common(headers, self.validators, self.vary, self.cache_control);
-        // The compression layer leaves a body with a Content-Encoding alone and then adds
-        // no Vary of its own, so it is said here (RFC 9110 §12.5.5).
+        // The envelope leaves a body with a Content-Encoding alone and then adds no Vary of
+        // its own, so it is said here (RFC 9110 §12.5.5).
         headers.append(VARY, HeaderValue::from_static("accept-encoding"));
         if coding != Coding::Identity {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));

@@ -18,7 +18,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -156,7 +156,7 @@ async fn listen(
 ) {
     // Set when notifications may have been missed: the next one heard (on a connection that
     // listens again) first moves the counter, covering whatever was missed.
-    let missed = AtomicBool::new(true);
+    let mut missed = true;
     let mut listener: Option<PgListener> = None;
     loop {
         let active = match listener.as_mut() {
@@ -172,7 +172,7 @@ async fn listen(
         };
         match active.try_recv().await {
             Ok(Some(notification)) => {
-                if missed.swap(false, Ordering::AcqRel) {
+                if std::mem::take(&mut missed) {
                     counter.fetch_add(1, Ordering::Release);
                 }
                 if notification.channel() == CHANGES {
@@ -189,12 +189,12 @@ async fn listen(
             }
             Ok(None) => {
                 tracing::warn!("lost the connection listening for other replicas' changes");
-                missed.store(true, Ordering::Release);
+                missed = true;
                 counter.fetch_add(1, Ordering::Release);
             }
             Err(e) => {
                 tracing::warn!("listening for other replicas' changes failed: {e}");
-                missed.store(true, Ordering::Release);
+                missed = true;
                 counter.fetch_add(1, Ordering::Release);
                 listener = None;
                 tokio::time::sleep(RETRY).await;

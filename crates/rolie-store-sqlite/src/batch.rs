@@ -172,12 +172,6 @@ impl Committer {
     }
 }
 
-impl std::fmt::Debug for dyn Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
-}
-
 async fn commit_batches(writer: SqlitePool, mut queue: mpsc::Receiver<Box<dyn Job>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -188,7 +182,6 @@ async fn commit_batches(writer: SqlitePool, mut queue: mpsc::Receiver<Box<dyn Jo
             micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "committed a batch"
         );
-        batch.clear();
     }
 }
 

@@ -69,9 +69,6 @@ async fn get_service_document(
         ],
         None,
     );
-    if let Some(not_modified) = respond::check(&headers, &validators, VARY, PRIVATE) {
-        return Ok(not_modified);
-    }
     Ok(respond::Cacheable {
         validators: &validators,
         vary: VARY,

@@ -218,7 +218,7 @@ async fn every_status_is_what_its_content_encoding_says(backend: Backend) {
 }
 
 /// RFC 9110 §12.5.3: `identity;q=0` with nothing else we offer is 406, answered before the
-/// handler runs, so a POST stores nothing (the compression layer alone would have stored
+/// handler runs, so a POST stores nothing (tower-http's compression layer alone would have stored
 /// the entry and then turned the 201 into a 406).
 async fn an_unsatisfiable_accept_encoding_is_406_before_anything_is_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
