@@ -136,8 +136,8 @@ pub(crate) async fn append_audit(pool: &PgPool, record: &AuditRecord) -> Result<
     append_audits(pool, std::slice::from_ref(record)).await
 }
 
-/// Appends `records` with one multi-row statement per chunk: one commit, so one flush to
-/// disk, for all the records a batch brings.
+/// Appends `records` with one multi-row statement per chunk of
+/// `AUDIT_RECORDS_PER_STATEMENT`: one commit, so one flush to disk, per chunk.
 pub(crate) async fn append_audits(
     pool: &PgPool,
     records: &[AuditRecord],
