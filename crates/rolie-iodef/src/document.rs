@@ -148,6 +148,15 @@ pub struct Incident {
     pub indicator_count: usize,
     /// Direct `EventData` children.
     pub event_count: usize,
+    /// What the reporter asks for: each `Expectation@action` anywhere in the incident
+    /// (`ext-action` when the action is `ext-value`), in document order, repeats kept out.
+    pub expectations: Vec<String>,
+    /// The kinds of impact assessed: `@type` of each `Assessment/*Impact` (v2 SystemImpact,
+    /// BusinessImpact, IntendedImpact; v1 Impact; `ext-type` for `ext-value`).
+    pub impacts: Vec<String>,
+    /// `IndicatorData/Indicator/IndicatorID` texts (JSON `Indicator[].IndicatorID.id`),
+    /// trimmed, in document order, repeats kept out.
+    pub indicator_ids: Vec<String>,
 }
 
 /// A validated IODEF document and what was read from it.
@@ -183,6 +192,9 @@ pub struct IodefDocument {
 const TITLE_DESCRIPTION_CHARS: usize = 160;
 /// Longest identifier or name kept in a title, in characters.
 const TITLE_ID_CHARS: usize = 80;
+/// Most `IndicatorID`s listed as `content-id` properties of one entry: past this, the
+/// entry would outgrow its document; the document itself keeps every one.
+pub const MAX_INDICATOR_IDS: usize = 100;
 /// Longest run of descriptions kept in a summary, in characters.
 const SUMMARY_DESCRIPTION_CHARS: usize = 1000;
 /// Longest list of purposes or statuses kept in a summary, in characters.
@@ -220,6 +232,13 @@ impl IodefDocument {
             Some(nested) if nested.restriction > strictest_incident.restriction => nested,
             _ => strictest_incident,
         };
+        let mut warnings = warnings;
+        let indicator_ids: usize = incidents.iter().map(|i| i.indicator_ids.len()).sum();
+        if indicator_ids > MAX_INDICATOR_IDS {
+            warnings.push(format!(
+                "the document names {indicator_ids} IndicatorIDs; the entry lists the first {MAX_INDICATOR_IDS} as content-id properties"
+            ));
+        }
         let indicators_only = incidents
             .iter()
             .all(|i| i.indicator_count > 0 && i.event_count == 0);
@@ -362,12 +381,25 @@ impl IodefDocument {
             .or_else(|| Some(text::clean(&first.id.name)).filter(|n| !n.is_empty()))
     }
 
-    /// The entry's `rolie:property` list: one `content-id` per distinct IncidentID text
-    /// (R-CSIRT-IODEF-c), one local `iodef-incidentid-name` per distinct name
+    /// The entry's `rolie:property` list: one `content-id` per distinct IncidentID text and
+    /// per distinct IndicatorID, at most [`MAX_INDICATOR_IDS`] of those (R-CSIRT-IODEF-c),
+    /// one local `iodef-incidentid-name` per distinct name
     /// (R-CSIRT-PROP-c), `content-published-date` and `content-updated-date` in RFC 3339
     /// UTC (R-8322-7.4-e/-f, R-CSIRT-PROP-b), and `content-author-name` (R-8322-7.4-c).
     pub fn properties(&self) -> Vec<RolieProperty> {
-        let ids = distinct(self.incidents.iter().map(|i| i.id.id.as_str()));
+        let mut ids = distinct(self.incidents.iter().map(|i| i.id.id.as_str()));
+        let indicator_ids = distinct(
+            self.incidents
+                .iter()
+                .flat_map(|i| i.indicator_ids.iter().map(String::as_str)),
+        );
+        ids.extend(
+            indicator_ids
+                .into_iter()
+                .filter(|id| !ids.contains(id))
+                .take(MAX_INDICATOR_IDS)
+                .collect::<Vec<_>>(),
+        );
         let names = distinct(self.incidents.iter().map(|i| i.id.name.as_str()));
         let mut properties: Vec<RolieProperty> = ids
             .into_iter()
@@ -396,8 +428,9 @@ impl IodefDocument {
         properties
     }
 
-    /// The entry's IODEF categories (R-CSIRT-CAT-a): each distinct purpose, the label of
-    /// the document's restriction, and each distinct status.
+    /// The entry's IODEF categories: each distinct purpose and the label of the document's
+    /// restriction (R-CSIRT-CAT-a), each distinct status, expectation and impact
+    /// (R-CSIRT-CAT-b).
     pub fn categories(&self) -> Vec<Category> {
         let mut categories: Vec<Category> = self
             .purposes()
@@ -412,6 +445,26 @@ impl IodefDocument {
             self.statuses()
                 .into_iter()
                 .map(|s| Category::new(scheme::IODEF_STATUS, s)),
+        );
+        let expectations = distinct(
+            self.incidents
+                .iter()
+                .flat_map(|i| i.expectations.iter().map(String::as_str)),
+        );
+        categories.extend(
+            expectations
+                .into_iter()
+                .map(|e| Category::new(scheme::IODEF_EXPECTATION, e)),
+        );
+        let impacts = distinct(
+            self.incidents
+                .iter()
+                .flat_map(|i| i.impacts.iter().map(String::as_str)),
+        );
+        categories.extend(
+            impacts
+                .into_iter()
+                .map(|i| Category::new(scheme::IODEF_IMPACT, i)),
         );
         categories
     }

@@ -219,6 +219,8 @@ impl Reader<'_> {
             self.history(history, &path.child("History"))?;
         }
         self.check_restrictions(node, path, &restriction_label, restriction)?;
+        let mut triage = Triage::default();
+        triage.walk(node, false);
         Ok(Incident {
             id,
             purpose,
@@ -231,6 +233,9 @@ impl Reader<'_> {
             creator,
             indicator_count: count(node, "Indicator"),
             event_count: count(node, "EventData"),
+            expectations: triage.expectations,
+            impacts: triage.impacts,
+            indicator_ids: triage.indicator_ids,
         })
     }
 
@@ -466,6 +471,75 @@ fn contact_name(contact: &Json) -> Option<String> {
 }
 
 /// Items of a repeatable member: array length, 1 for a lone object.
+/// The facts clients triage by (R-CSIRT-CAT-b) and the indicator ids (R-CSIRT-IODEF-c),
+/// read from an incident the binding has already checked.
+#[derive(Default)]
+struct Triage {
+    expectations: Vec<String>,
+    impacts: Vec<String>,
+    indicator_ids: Vec<String>,
+}
+
+impl Triage {
+    /// Walks every member below `node`; `in_assessment` once inside an `Assessment`.
+    fn walk(&mut self, node: &Json, in_assessment: bool) {
+        match node {
+            Json::Array(items) => {
+                for item in items {
+                    self.walk(item, in_assessment);
+                }
+            }
+            Json::Object(members) => {
+                for (name, value) in members {
+                    match name.as_str() {
+                        "Expectation" => {
+                            for item in value.items() {
+                                let action = extensible(item, "action", "ext-action");
+                                push_new(&mut self.expectations, action.unwrap_or("other"));
+                            }
+                        }
+                        impact if in_assessment && impact.ends_with("Impact") => {
+                            for item in value.items() {
+                                if let Some(kind) = extensible(item, "type", "ext-type") {
+                                    push_new(&mut self.impacts, kind);
+                                }
+                            }
+                        }
+                        "Indicator" => {
+                            for item in value.items() {
+                                let id = item.get("IndicatorID").and_then(|i| i.get("id"));
+                                if let Some(id) = id.and_then(Json::as_str) {
+                                    push_new(&mut self.indicator_ids, id.trim());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.walk(value, in_assessment || name == "Assessment");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An enumerated member, with its `ext-` sibling standing in for `ext-value`.
+fn extensible<'a>(node: &'a Json, name: &str, ext: &str) -> Option<&'a str> {
+    match node.get(name).and_then(Json::as_str) {
+        Some("ext-value") => node.get(ext).and_then(Json::as_str),
+        other => other,
+    }
+    .map(str::trim)
+    .filter(|v| !v.is_empty())
+}
+
+/// Appends `value` unless it is empty or already there.
+fn push_new(list: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}
+
 fn count(node: &Json, name: &str) -> usize {
     match node.get(name) {
         Some(Json::Array(items)) => items.len(),

@@ -347,8 +347,12 @@ impl Reader<'_> {
             creator: None,
             indicator_count: 0,
             event_count: 0,
+            expectations: Vec::new(),
+            impacts: Vec::new(),
+            indicator_ids: Vec::new(),
         };
         self.incident_children(node, path, &mut incident)?;
+        self.triage(node, &mut incident);
         self.check_restrictions(node, path, &incident)?;
         Ok(incident)
     }
@@ -454,6 +458,37 @@ impl Reader<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The facts clients triage by (R-CSIRT-CAT-b) and the indicator ids (R-CSIRT-IODEF-c),
+    /// read from the whole incident once its structure has been checked.
+    fn triage(&self, node: Node<'_, '_>, incident: &mut Incident) {
+        for element in node.descendants().filter(Node::is_element) {
+            if element.tag_name().namespace() != Some(self.namespace) {
+                continue;
+            }
+            match element.tag_name().name() {
+                "Expectation" => {
+                    let action = extensible(element, "action", "ext-action");
+                    push_new(&mut incident.expectations, action.unwrap_or("other"));
+                }
+                name if name.ends_with("Impact")
+                    && element
+                        .ancestors()
+                        .skip(1)
+                        .take_while(|a| *a != node)
+                        .any(|a| self.is(a, "Assessment")) =>
+                {
+                    if let Some(kind) = extensible(element, "type", "ext-type") {
+                        push_new(&mut incident.impacts, kind);
+                    }
+                }
+                "IndicatorID" if element.parent().is_some_and(|p| self.is(p, "Indicator")) => {
+                    push_new(&mut incident.indicator_ids, text_of(element).trim());
+                }
+                _ => {}
+            }
+        }
     }
 
     /// IncidentID: `name` required, content not empty once trimmed (RFC 7970 §3.4,
@@ -584,6 +619,23 @@ impl Reader<'_> {
 /// Whether `node` is the element `local` of `namespace`.
 fn is_named(node: Node<'_, '_>, namespace: &str, local: &str) -> bool {
     node.tag_name().namespace() == Some(namespace) && node.tag_name().name() == local
+}
+
+/// An enumerated attribute, with its `ext-` sibling standing in for `ext-value`.
+fn extensible<'a>(node: Node<'a, '_>, name: &str, ext: &str) -> Option<&'a str> {
+    match node.attribute(name) {
+        Some("ext-value") => node.attribute(ext),
+        other => other,
+    }
+    .map(str::trim)
+    .filter(|v| !v.is_empty())
+}
+
+/// Appends `value` unless it is empty or already there.
+fn push_new(list: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
 }
 
 /// All character data directly inside `node` (text split by comments included).

@@ -49,6 +49,9 @@ pub mod media_type {
     pub const PROBLEM_JSON: &str = "application/problem+json";
     /// Problem details, XML.
     pub const PROBLEM_XML: &str = "application/problem+xml";
+    /// STIX 2.x JSON (IANA-registered, with a `version` parameter). Taken on POST; STIX
+    /// entries are served as `application/json` (R-CSIRT-STIX-a).
+    pub const STIX: &str = "application/stix+json";
     /// OpenSearch description.
     pub const OPENSEARCH: &str = "application/opensearchdescription+xml";
 }
@@ -89,6 +92,19 @@ pub mod scheme {
     pub const IODEF_RESTRICTION: &str = "urn:ietf:params:rolie:category:csirt:iodef:restriction";
     /// IODEF v2 incident status (private use, R-CSIRT-CAT-b).
     pub const IODEF_STATUS: &str = "urn:ietf:params:rolie:category:local:iodef:status";
+    /// IODEF `Expectation@action`: what the reporter asks the recipient to do (private use,
+    /// R-CSIRT-CAT-b).
+    pub const IODEF_EXPECTATION: &str = "urn:ietf:params:rolie:category:local:iodef:expectation";
+    /// IODEF `Assessment/*Impact@type`: the kinds of impact assessed (private use,
+    /// R-CSIRT-CAT-b).
+    pub const IODEF_IMPACT: &str = "urn:ietf:params:rolie:category:local:iodef:impact";
+    /// The STIX object types in a bundle (`indicator`, `malware`, ...), private use.
+    pub const STIX_TYPE: &str = "urn:ietf:params:rolie:category:local:stix:type";
+    /// The tags of a MISP event (`tlp:amber`, `circl:incident-classification="malware"`),
+    /// private use.
+    pub const MISP_TAG: &str = "urn:ietf:params:rolie:category:local:misp:tag";
+    /// A MISP event's threat level (`high`, `medium`, `low`, `undefined`), private use.
+    pub const MISP_THREAT_LEVEL: &str = "urn:ietf:params:rolie:category:local:misp:threat-level";
 }
 
 /// Information types of the CSIRT extension (R-CSIRT-TYPE-a); not IANA-registered (A18).
@@ -117,6 +133,21 @@ pub mod property {
     /// The IncidentID `name` (issuing CSIRT), R-CSIRT-PROP-c.
     pub const IODEF_INCIDENT_ID_NAME: &str =
         "urn:ietf:params:rolie:property:local:iodef-incidentid-name";
+    /// MISP manifest field `info` (R-CSIRT-MISP-a).
+    pub const MISP_INFO: &str = "urn:ietf:params:rolie:property:local:misp-info";
+    /// MISP manifest field `Orgc`: the creating organisation's name (R-CSIRT-MISP-a).
+    pub const MISP_ORGC: &str = "urn:ietf:params:rolie:property:local:misp-orgc";
+    /// MISP manifest field `Orgc.uuid` (R-CSIRT-MISP-a).
+    pub const MISP_ORGC_UUID: &str = "urn:ietf:params:rolie:property:local:misp-orgc-uuid";
+    /// MISP manifest field `date`, `YYYY-MM-DD` as written (R-CSIRT-MISP-a).
+    pub const MISP_DATE: &str = "urn:ietf:params:rolie:property:local:misp-date";
+    /// MISP manifest field `timestamp`, Unix seconds as written (R-CSIRT-MISP-a).
+    pub const MISP_TIMESTAMP: &str = "urn:ietf:params:rolie:property:local:misp-timestamp";
+    /// MISP manifest field `analysis`: 0 initial, 1 ongoing, 2 complete (R-CSIRT-MISP-a).
+    pub const MISP_ANALYSIS: &str = "urn:ietf:params:rolie:property:local:misp-analysis";
+    /// MISP manifest field `threat_level_id`: 1 high .. 4 undefined (R-CSIRT-MISP-a).
+    pub const MISP_THREAT_LEVEL_ID: &str =
+        "urn:ietf:params:rolie:property:local:misp-threat-level-id";
 }
 
 /// Data-model identifiers used in `rolie:format` (R-CSIRT-FMT-a).
@@ -124,4 +155,10 @@ pub mod format {
     /// Where IANA publishes the IODEF v2 schema (RFC 8322 §6.2.3).
     pub const IODEF_2_SCHEMA: &str =
         "https://www.iana.org/assignments/xml-registry/schema/iodef-2.0.xsd";
+    /// STIX 2.1 has no namespace: the OASIS standard's own URI names the data model.
+    pub const STIX_2_1: &str = "http://docs.oasis-open.org/cti/stix/v2.1/stix-v2.1.html";
+    /// The JSON schema of a STIX 2.1 bundle, published by the OASIS CTI TC.
+    pub const STIX_2_1_BUNDLE_SCHEMA: &str = "https://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/master/schemas/common/bundle.json";
+    /// MISP core format has no namespace: its specification's URI names the data model.
+    pub const MISP_CORE: &str = "https://datatracker.ietf.org/doc/draft-dulaunoy-misp-core-format/";
 }

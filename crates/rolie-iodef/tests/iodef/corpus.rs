@@ -220,7 +220,11 @@ fn longlong_example_has_four_incidents_with_repeated_ids() {
         .filter(|p| p.name == property::CONTENT_ID)
         .map(|p| p.value)
         .collect();
-    assert_eq!(content_ids, ["dgtac", "dgtoe"]);
+    // The distinct IncidentIDs, then the IndicatorIDs (R-CSIRT-IODEF-c).
+    assert_eq!(
+        content_ids,
+        ["dgtac", "dgtoe", "dgV", "dgOAuNFp", "dgUa", "dgfSTv"]
+    );
     assert!(
         document.title().ends_with("and 3 more"),
         "{}",
@@ -315,4 +319,24 @@ fn converted_malware_json_reads_object_descriptions() {
     assert_eq!(incident.indicator_count, 1);
     assert_eq!(incident.event_count, 2);
     assert_eq!(document.lang, None);
+}
+
+/// R-CSIRT-CAT-b: Expectation@action and Assessment/*Impact@type become categories, in
+/// JSON IODEF as in XML (RFC 8727 writes the impacts directly under Assessment).
+#[test]
+fn expectations_and_impacts_of_a_json_document_become_categories() {
+    let document = corpus_accepted("json/jsoniodef-long-example.json");
+    let categories = document.categories();
+    let terms = |wanted: &str| -> Vec<String> {
+        categories
+            .iter()
+            .filter(|c| c.scheme.as_deref() == Some(wanted))
+            .map(|c| c.term.clone())
+            .collect()
+    };
+    assert_eq!(terms(scheme::IODEF_EXPECTATION), ["investigate"]);
+    assert_eq!(
+        terms(scheme::IODEF_IMPACT),
+        ["unknown", "breach-proprietary"]
+    );
 }

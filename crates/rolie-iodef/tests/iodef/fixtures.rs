@@ -194,13 +194,20 @@ fn rich_document_dates_span_all_incidents() {
     assert_eq!(document.updated(), Some(datetime!(2024-03-03 00:00:00 UTC)));
 }
 
-/// R-CSIRT-IODEF-c, R-CSIRT-PROP-c, R-8322-7.4-c/-e/-f.
+/// R-CSIRT-IODEF-c (IncidentIDs, then IndicatorIDs), R-CSIRT-PROP-c, R-8322-7.4-c/-e/-f.
 #[test]
 fn rich_document_properties_list_every_incident() {
     let properties = accepted("rich-v2.xml", Syntax::Xml).properties();
     assert_eq!(
         property_values(&properties, property::CONTENT_ID),
-        ["CSIRT-2024-0301", "CSIRT-2024-0302", "PW-77"]
+        [
+            "CSIRT-2024-0301",
+            "CSIRT-2024-0302",
+            "PW-77",
+            "ind-0301-a",
+            "ind-0301-b",
+            "pw-77-1"
+        ]
     );
     assert_eq!(
         property_values(&properties, property::IODEF_INCIDENT_ID_NAME),
@@ -338,4 +345,23 @@ fn long_descriptions_are_cut_in_titles() {
         "{title}"
     );
     assert!(title.ends_with("(1 from n.example)"));
+}
+
+/// R-CSIRT-CAT-b: each distinct Expectation@action and Assessment/*Impact@type of every
+/// incident, in document order.
+#[test]
+fn rich_document_expectations_and_impacts_become_categories() {
+    let categories = accepted("rich-v2.xml", Syntax::Xml).categories();
+    let terms = |wanted: &str| -> Vec<String> {
+        categories
+            .iter()
+            .filter(|c| c.scheme.as_deref() == Some(wanted))
+            .map(|c| c.term.clone())
+            .collect()
+    };
+    assert_eq!(
+        terms(scheme::IODEF_EXPECTATION),
+        ["block-host", "remediate-other"]
+    );
+    assert_eq!(terms(scheme::IODEF_IMPACT), ["breach-privacy"]);
 }
