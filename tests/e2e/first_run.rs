@@ -68,7 +68,8 @@ async fn first_run_with_no_configuration_prints_a_working_token_and_curl_line() 
     again.kill();
 }
 
-/// `rolie import` publishes a directory and reports duplicates on a second run.
+/// `rolie import` publishes a directory (IODEF XML, JSON IODEF, a STIX bundle) and reports
+/// duplicates on a second run.
 #[tokio::test]
 async fn import_publishes_a_directory_and_skips_what_is_already_there() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -76,6 +77,11 @@ async fn import_publishes_a_directory_and_skips_what_is_already_there() {
     std::fs::create_dir(&docs).expect("mkdir");
     std::fs::write(docs.join("one.xml"), rolie_testkit::fixtures::MINIMAL_V2).expect("write");
     std::fs::write(docs.join("two.json"), rolie_testkit::fixtures::JSON).expect("write");
+    std::fs::write(
+        docs.join("three.json"),
+        include_str!("../corpus/stix/indicators-for-C2-with-COA.json"),
+    )
+    .expect("write");
     std::fs::write(docs.join("bad.xml"), "<not-iodef/>").expect("write");
     std::fs::write(docs.join("notes.txt"), "ignored").expect("write");
     let run = || {
@@ -93,7 +99,7 @@ async fn import_publishes_a_directory_and_skips_what_is_already_there() {
     );
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("created")).count(),
-        2,
+        3,
         "{stdout}"
     );
     assert!(
@@ -108,7 +114,7 @@ async fn import_publishes_a_directory_and_skips_what_is_already_there() {
     assert_eq!(second.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("exists")).count(),
-        2,
+        3,
         "{stdout}"
     );
 }

@@ -26,7 +26,8 @@ pub enum Command {
     Migrate,
     /// Mint a bearer token, or a feed-reader credential with --feed-reader.
     Token(TokenArgs),
-    /// Publish every IODEF file (*.xml, *.json) of a directory into a collection.
+    /// Publish every document (*.xml, *.json: IODEF, JSON IODEF, STIX 2.1 bundles, MISP
+    /// events) of a directory into a collection.
     Import(ImportArgs),
     /// Print the audit log, newest first.
     Audit(AuditArgs),

@@ -399,6 +399,11 @@ impl Settings {
             .or(file.organization)
             .unwrap_or_else(|| config::DEFAULT_ORGANIZATION.to_owned());
         let policy = file.policy.unwrap_or_default();
+        for collection in &file.collections {
+            collection
+                .validate()
+                .map_err(|e| anyhow::anyhow!("[[collections]]: {e}"))?;
+        }
         if file.rate_limits.per_minute.is_some() != file.rate_limits.burst.is_some() {
             bail!("rate_limits: give per_minute and burst together");
         }

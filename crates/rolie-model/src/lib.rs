@@ -3,6 +3,7 @@
 pub mod atom;
 pub mod entry;
 pub mod feed;
+pub mod media;
 pub mod problem;
 pub mod read;
 mod render;
@@ -15,6 +16,7 @@ pub mod xml;
 pub use atom::{Category, Content, Generator, Link, Person, Text};
 pub use entry::{Control, Entry, RolieFormat, RolieProperty};
 pub use feed::Feed;
+pub use media::MediaType;
 pub use problem::Problem;
 pub use read::{EntryMode, read_category_document, read_entry, read_feed, read_service_document};
 pub use restriction::{Restriction, RestrictionPolicy};

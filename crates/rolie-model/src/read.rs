@@ -536,6 +536,8 @@ pub fn read_service_document(bytes: &[u8], limits: &Limits) -> Result<ServiceDoc
                         .children()
                         .filter(|a| is(*a, ns::APP, "accept"))
                         .map(|a| all_text(a).trim().to_owned())
+                        // An empty app:accept means "nothing" (RFC 5023 §8.3.4).
+                        .filter(|a| !a.is_empty())
                         .collect(),
                     categories: c
                         .children()

@@ -251,6 +251,11 @@ impl ServiceDocument {
                 for accept in &collection.accept {
                     w.text_element(Tag::new(ns::APP, None, "accept"), accept);
                 }
+                if collection.accept.is_empty() {
+                    // RFC 5023 §8.3.4: an empty app:accept says nothing may be posted;
+                    // leaving the element out would mean "Atom entries".
+                    w.text_element(Tag::new(ns::APP, None, "accept"), "");
+                }
                 for categories in &collection.categories {
                     match categories {
                         Categories::Inline {

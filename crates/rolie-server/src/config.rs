@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use rolie_model::RestrictionPolicy;
 
-use crate::publish::PublishSettings;
 use crate::rate_limit::RateLimit;
+use rolie_publish::PublishSettings;
 
 /// Feed author when none is configured.
 pub const DEFAULT_ORGANIZATION: &str = "ROLIE repository";

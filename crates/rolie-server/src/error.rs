@@ -29,6 +29,14 @@ pub enum ApiError {
     /// 406: no acceptable representation.
     #[error("{0}")]
     NotAcceptable(String),
+    /// 405: the method is not allowed on this resource; `allow` lists those that are.
+    #[error("{detail}")]
+    MethodNotAllowed {
+        /// Why.
+        detail: String,
+        /// The `Allow` header value.
+        allow: &'static str,
+    },
     /// 409: duplicate id, information-type mismatch, collection not empty.
     #[error("{0}")]
     Conflict(String),
@@ -86,6 +94,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -148,6 +157,9 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from((*seconds).max(1)));
             }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
             _ => {}
         }
         response.extensions_mut().insert(problem);
@@ -191,6 +203,18 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::Invalid(message) => ApiError::Unauthorized(message),
             AuthError::Unavailable(message) => ApiError::Unavailable(message),
+        }
+    }
+}
+
+impl From<rolie_publish::PublishError> for ApiError {
+    fn from(error: rolie_publish::PublishError) -> Self {
+        use rolie_publish::PublishError;
+        match error {
+            PublishError::Malformed(detail) => ApiError::BadRequest(detail),
+            PublishError::Unsupported(detail) => ApiError::UnsupportedMediaType(detail),
+            PublishError::Invalid { detail, path } => ApiError::Unprocessable { detail, path },
+            PublishError::Conflict(detail) => ApiError::Conflict(detail),
         }
     }
 }

@@ -11,7 +11,6 @@ mod envelope;
 pub mod error;
 pub mod negotiate;
 pub mod present;
-pub mod publish;
 pub mod rate_limit;
 pub mod render_cache;
 mod respond;

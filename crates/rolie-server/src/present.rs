@@ -10,19 +10,28 @@ use rolie_store::{Collection, ContentInfo, FeedPage, StoredEntry, VisibleFreshne
 
 use crate::urls::Urls;
 
-/// A category document: its name, its default scheme and its terms with labels.
-type CategoryList = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
+/// A category document the server publishes.
+pub struct CategoryList {
+    /// The last path segment of its URI.
+    pub name: &'static str,
+    /// Its scheme.
+    pub scheme: &'static str,
+    /// Whether the terms below are every term the server emits in this scheme
+    /// (`fixed="yes"`, RFC 5023 §7.2.1). Schemes whose values can be extended
+    /// (`ext-value`, configured information types, free tags) are not fixed.
+    pub fixed: bool,
+    /// Terms with labels.
+    pub terms: &'static [(&'static str, &'static str)],
+}
 
-/// Category documents the server publishes.
-pub const CATEGORY_DOCUMENTS: [CategoryList; 4] = [
-    (
-        "information-type",
-        scheme::INFORMATION_TYPE,
-        &[
+/// Category documents the server publishes, one per scheme it derives (R-CSIRT-CAT-a/b).
+pub const CATEGORY_DOCUMENTS: [CategoryList; 8] = [
+    CategoryList {
+        name: "information-type",
+        scheme: scheme::INFORMATION_TYPE,
+        // A collection may be configured with another type (`csaf`, say).
+        fixed: false,
+        terms: &[
             (
                 information_type::INCIDENT,
                 "Security incidents (ROLIE CSIRT)",
@@ -32,53 +41,170 @@ pub const CATEGORY_DOCUMENTS: [CategoryList; 4] = [
                 "Indicators of compromise (ROLIE CSIRT)",
             ),
         ],
-    ),
-    (
-        "iodef-purpose",
-        scheme::IODEF_PURPOSE,
-        &[
+    },
+    CategoryList {
+        name: "iodef-purpose",
+        scheme: scheme::IODEF_PURPOSE,
+        // `purpose="ext-value"` emits the `ext-purpose` value.
+        fixed: false,
+        terms: &[
             ("traceback", "Trace the source of the activity"),
             ("mitigation", "Request mitigation"),
             ("reporting", "Report for information"),
             ("watch", "Watch and warning"),
             ("other", "Other purpose"),
         ],
-    ),
-    (
-        "iodef-restriction",
-        scheme::IODEF_RESTRICTION,
-        &[
+    },
+    CategoryList {
+        name: "iodef-restriction",
+        scheme: scheme::IODEF_RESTRICTION,
+        // `restriction="ext-value"` emits the `ext-restriction` value.
+        fixed: false,
+        terms: &[
             ("public", "Public (TLP white)"),
             ("partner", "Partners (TLP green)"),
             ("need-to-know", "Need to know (TLP amber)"),
             ("private", "Private (TLP red)"),
             ("default", "By pre-arranged policy"),
             ("white", "TLP white"),
+            ("clear", "TLP clear (TLP 2.0)"),
             ("green", "TLP green"),
             ("amber", "TLP amber"),
+            ("amber+strict", "TLP amber+strict (TLP 2.0)"),
             ("red", "TLP red"),
         ],
-    ),
-    (
-        "iodef-status",
-        scheme::IODEF_STATUS,
-        &[
+    },
+    CategoryList {
+        name: "iodef-status",
+        scheme: scheme::IODEF_STATUS,
+        fixed: false,
+        terms: &[
             ("new", "New"),
             ("in-progress", "In progress"),
             ("forwarded", "Forwarded"),
             ("resolved", "Resolved"),
             ("future", "Future"),
         ],
-    ),
+    },
+    CategoryList {
+        name: "iodef-expectation",
+        scheme: scheme::IODEF_EXPECTATION,
+        fixed: false,
+        terms: &[
+            ("nothing", "No action requested"),
+            ("contact-source-site", "Contact the source site"),
+            ("contact-target-site", "Contact the target site"),
+            ("contact-sender", "Contact the sender"),
+            ("investigate", "Investigate"),
+            ("block-host", "Block the host"),
+            ("block-network", "Block the network"),
+            ("block-port", "Block the port"),
+            ("rate-limit-host", "Rate-limit the host"),
+            ("rate-limit-network", "Rate-limit the network"),
+            ("rate-limit-port", "Rate-limit the port"),
+            ("redirect-traffic", "Redirect traffic"),
+            ("honeypot", "Send to a honeypot"),
+            ("upgrade-software", "Upgrade software"),
+            ("rebuild-asset", "Rebuild the asset"),
+            ("harden-asset", "Harden the asset"),
+            ("remediate-other", "Other remediation"),
+            ("status-triage", "Confirm receipt and triage"),
+            ("status-new-info", "Send new information"),
+            ("watch-and-report", "Watch and report"),
+            ("training", "Training"),
+            ("defined-coa", "Defined course of action"),
+            ("other", "Other"),
+        ],
+    },
+    CategoryList {
+        name: "iodef-impact",
+        scheme: scheme::IODEF_IMPACT,
+        fixed: false,
+        terms: &[
+            ("takeover-account", "Account takeover"),
+            ("takeover-service", "Service takeover"),
+            ("takeover-system", "System takeover"),
+            ("cps-manipulation", "Cyber-physical manipulation"),
+            ("cps-damage", "Cyber-physical damage"),
+            ("availability-data", "Data unavailable"),
+            ("availability-account", "Account unavailable"),
+            ("availability-service", "Service unavailable"),
+            ("availability-system", "System unavailable"),
+            ("damaged-system", "System damaged"),
+            ("damaged-data", "Data damaged"),
+            ("breach-proprietary", "Proprietary data breached"),
+            ("breach-privacy", "Private data breached"),
+            ("breach-credential", "Credentials breached"),
+            ("breach-configuration", "Configuration breached"),
+            ("integrity-data", "Data integrity"),
+            ("integrity-configuration", "Configuration integrity"),
+            ("integrity-hardware", "Hardware integrity"),
+            ("traffic-redirection", "Traffic redirected"),
+            ("monitoring-traffic", "Traffic monitored"),
+            ("monitoring-host", "Host monitored"),
+            ("policy", "Policy violation"),
+            ("loss-of-integrity", "Loss of integrity (business)"),
+            ("loss-of-service", "Loss of service (business)"),
+            ("theft-financial", "Financial theft (business)"),
+            ("theft-service", "Theft of service (business)"),
+            ("degraded-reputation", "Degraded reputation (business)"),
+            ("asset-damage", "Asset damage (business)"),
+            ("asset-manipulation", "Asset manipulation (business)"),
+            ("legal", "Legal (business)"),
+            ("extortion", "Extortion"),
+            ("admin", "Administrative access (IODEF v1)"),
+            ("dos", "Denial of service (IODEF v1)"),
+            ("file", "File (IODEF v1)"),
+            ("info-leak", "Information leak (IODEF v1)"),
+            ("misconfiguration", "Misconfiguration (IODEF v1)"),
+            ("recon", "Reconnaissance (IODEF v1)"),
+            ("social-engineering", "Social engineering (IODEF v1)"),
+            ("user", "User access (IODEF v1)"),
+            ("unknown", "Unknown"),
+        ],
+    },
+    CategoryList {
+        name: "stix-type",
+        scheme: scheme::STIX_TYPE,
+        // STIX admits custom object types.
+        fixed: false,
+        terms: &[
+            ("report", "Report"),
+            ("incident", "Incident"),
+            ("indicator", "Indicator"),
+            ("observed-data", "Observed data"),
+            ("sighting", "Sighting"),
+            ("malware", "Malware"),
+            ("attack-pattern", "Attack pattern"),
+            ("campaign", "Campaign"),
+            ("threat-actor", "Threat actor"),
+            ("intrusion-set", "Intrusion set"),
+            ("vulnerability", "Vulnerability"),
+            ("course-of-action", "Course of action"),
+        ],
+    },
+    CategoryList {
+        name: "misp-threat-level",
+        scheme: scheme::MISP_THREAT_LEVEL,
+        // Every threat_level_id maps to one of these.
+        fixed: true,
+        terms: &[
+            ("high", "High"),
+            ("medium", "Medium"),
+            ("low", "Low"),
+            ("undefined", "Undefined"),
+        ],
+    },
 ];
 
 /// A category document by name (R-8322-5.2-a, R-5023-7-c).
 pub fn category_document(name: &str) -> Option<CategoryDocument> {
-    let (_, scheme, terms) = CATEGORY_DOCUMENTS.iter().find(|(n, _, _)| *n == name)?;
+    let list = CATEGORY_DOCUMENTS.iter().find(|c| c.name == name)?;
     Some(CategoryDocument {
-        fixed: Some(true),
-        scheme: Some((*scheme).to_owned()),
-        categories: terms
+        fixed: Some(list.fixed),
+        scheme: Some(list.scheme.to_owned()),
+        categories: list
+            .terms
             .iter()
             .map(|(term, label)| Category {
                 term: (*term).to_owned(),
@@ -104,7 +230,7 @@ pub fn service_document(
             href: urls.feed(&c.spec.name),
             title: Text::plain(c.spec.title.clone()),
             accept: c.spec.accept.clone(),
-            categories: vec![
+            categories: [
                 // Only the feed's own categories inline (R-8322-5.1.2-c); entry-level
                 // vocabularies out of line (spec-rolie A6).
                 Categories::Inline {
@@ -112,16 +238,17 @@ pub fn service_document(
                     scheme: None,
                     categories: vec![c.spec.information_type_category()],
                 },
-                Categories::OutOfLine {
-                    href: urls.categories("iodef-purpose"),
-                },
-                Categories::OutOfLine {
-                    href: urls.categories("iodef-restriction"),
-                },
-                Categories::OutOfLine {
-                    href: urls.categories("iodef-status"),
-                },
-            ],
+            ]
+            .into_iter()
+            .chain(
+                CATEGORY_DOCUMENTS
+                    .iter()
+                    .filter(|c| c.name != "information-type")
+                    .map(|c| Categories::OutOfLine {
+                        href: urls.categories(c.name),
+                    }),
+            )
+            .collect(),
         };
         match workspaces
             .iter_mut()

@@ -73,6 +73,51 @@ pub struct CollectionSpec {
     pub public: bool,
 }
 
+/// A collection definition that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("collection {name}: {reason}")]
+pub struct InvalidCollection {
+    /// The collection.
+    pub name: String,
+    /// The rule it breaks.
+    pub reason: String,
+}
+
+impl CollectionSpec {
+    /// Checks the rules every definition follows, wherever it comes from (the
+    /// configuration file, the administration API): a title and a workspace, a one-token
+    /// information type, media ranges in `accept`. The name was checked when parsed.
+    ///
+    /// # Errors
+    /// [`InvalidCollection`] naming the first rule broken.
+    pub fn validate(&self) -> Result<(), InvalidCollection> {
+        let fail = |reason: &str| {
+            Err(InvalidCollection {
+                name: self.name.to_string(),
+                reason: reason.to_owned(),
+            })
+        };
+        if self.title.trim().is_empty() || self.workspace.trim().is_empty() {
+            return fail("title and workspace must not be empty");
+        }
+        // A ROLIE information type is one token (the registry allows single spaces, we do
+        // not generate them, spec-rolie A18).
+        if self.information_type.is_empty()
+            || !self.information_type.chars().all(|c| c.is_ascii_graphic())
+        {
+            return fail("information_type must be a non-empty printable ASCII term");
+        }
+        if self
+            .accept
+            .iter()
+            .any(|a| rolie_model::MediaType::parse(a).is_none())
+        {
+            return fail("every accept item must be a media range (an empty list takes no POST)");
+        }
+        Ok(())
+    }
+}
+
 /// A stored collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collection {

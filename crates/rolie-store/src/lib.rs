@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 pub use audit::{AuditEntry, AuditRecord};
-pub use collection::{Collection, CollectionName, CollectionSpec, Freshness, VisibleFreshness};
+pub use collection::{
+    Collection, CollectionName, CollectionSpec, Freshness, InvalidCollection, VisibleFreshness,
+};
 pub use entry::{
     Change, ChangeKind, ContentInfo, DraftVisibility, EntryData, EntryExtras, NewContent, NewEntry,
     NewEntryContent, StoredContent, StoredEntry, Visibility,

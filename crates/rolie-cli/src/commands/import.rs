@@ -1,5 +1,6 @@
-//! `rolie import DIR`: publish a directory of IODEF documents through the same rules as a
-//! POST (validation, derived metadata, restriction caps, duplicate incidents).
+//! `rolie import DIR`: publish a directory of documents (IODEF XML and JSON, STIX 2.1
+//! bundles, MISP events) through the same rules as a POST (validation, derived metadata,
+//! restriction caps, duplicate incidents).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,8 +9,9 @@ use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 use futures::StreamExt;
 use rolie_authz::AccessError;
-use rolie_iodef::Syntax;
-use rolie_server::publish::{self, PublishSettings, Submission};
+use rolie_model::MediaType;
+use rolie_model::vocabulary::media_type;
+use rolie_publish::{self as publish, PublishSettings, Submission};
 use rolie_store::{CollectionName, Conflict, StoreError};
 
 use crate::bootstrap;
@@ -20,8 +22,9 @@ use crate::settings::Settings;
 /// Documents read, parsed and waiting for the store at once.
 const IN_FLIGHT: usize = 32;
 
-/// Publishes each `*.xml` and `*.json` file; reports one line per file. Exit code 1 when any
-/// file was refused (duplicates are not failures).
+/// Publishes each `*.xml` and `*.json` file (IODEF, JSON IODEF, STIX bundle or MISP event);
+/// reports one line per file. Exit code 1 when any file was refused (duplicates are not
+/// failures).
 pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
     let name = CollectionName::parse(&args.collection).map_err(|e| anyhow!("--collection: {e}"))?;
     let store = bootstrap::open_store(&settings).await?;
@@ -44,19 +47,19 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
         policy: &policy,
     };
     let documents = files.into_iter().filter_map(|path| {
-        let syntax = match path
+        let media = match path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .as_deref()
         {
-            Some("xml") => Syntax::Xml,
-            Some("json") => Syntax::Json,
+            Some("xml") => media_type::XML,
+            Some("json") => media_type::JSON,
             _ => return None,
         };
-        Some((path, syntax))
+        Some((path, MediaType::parse(media)?))
     });
-    let import_one = |(path, syntax): (PathBuf, Syntax)| {
+    let import_one = |(path, media): (PathBuf, MediaType)| {
         let (writer, principal, policy, publish_settings) =
             (&writer, &principal, &policy, &publish_settings);
         let max_body_bytes = settings.max_body_bytes;
@@ -69,14 +72,14 @@ pub async fn run(settings: Settings, args: ImportArgs) -> Result<ExitCode> {
                         "larger than max_body_bytes ({max_body_bytes})"
                     )));
                 }
-                let document = rolie_iodef::parse(Bytes::from(bytes), syntax, policy)
+                let document = publish::read_document(&media, Bytes::from(bytes), policy)
                     .map_err(|e| Refusal::Other(e.to_string()))?;
                 for warning in &document.warnings {
                     println!("warning\t{}\t{warning}", path.display());
                 }
                 let (data, content) = publish::new_entry(
                     &writer.collection().spec,
-                    Submission::Document(document),
+                    Submission::Document(Box::new(document)),
                     path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
                     &principal.subject,
                     publish_settings,

@@ -116,30 +116,8 @@ async fn create_collection(
 }
 
 fn validate_spec(spec: &CollectionSpec) -> Result<(), ApiError> {
-    if spec.title.trim().is_empty() || spec.workspace.trim().is_empty() {
-        return Err(ApiError::unprocessable(
-            "title and workspace must not be empty",
-        ));
-    }
-    // A ROLIE information type is one token (the registry allows single spaces, we do not
-    // generate them, spec-rolie A18).
-    if spec.information_type.is_empty()
-        || !spec.information_type.chars().all(|c| c.is_ascii_graphic())
-    {
-        return Err(ApiError::unprocessable(
-            "information_type must be a non-empty printable ASCII term",
-        ));
-    }
-    if spec
-        .accept
-        .iter()
-        .any(|a| crate::negotiate::MediaType::parse(a).is_none())
-    {
-        return Err(ApiError::unprocessable(
-            "every accept item must be a media range",
-        ));
-    }
-    Ok(())
+    spec.validate()
+        .map_err(|e| ApiError::unprocessable(e.to_string()))
 }
 
 async fn get_collection(

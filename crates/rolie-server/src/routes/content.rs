@@ -8,7 +8,6 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
 use http::{HeaderMap, HeaderValue, StatusCode};
-use rolie_iodef::Syntax;
 use rolie_store::ContentInfo;
 
 use crate::body::read_bounded;
@@ -16,10 +15,10 @@ use crate::caller::Caller;
 use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
-use crate::publish;
 use crate::respond::{self, PRIVATE, Representation};
 use crate::routes::EntryPath;
 use crate::state::AppState;
+use rolie_publish as publish;
 
 /// `/rolie/content/{id}`.
 pub fn routes() -> Router<AppState> {
@@ -88,17 +87,16 @@ async fn replace_content(
         .check(&validators(hash, None).tag, state.config.require_if_match)?;
     let spec = &writer.collection().spec;
     let media = content_type(&headers)?;
-    let syntax = Syntax::for_media_type(&media.essence)
-        .filter(|_| publish::accepted_by(&spec.accept, &media));
-    let Some(syntax) = syntax else {
+    if !publish::accepted_by(&spec.accept, &media) {
         return Err(ApiError::UnsupportedMediaType(format!(
-            "the media resource is an IODEF document; collection {} accepts {}",
+            "collection {} accepts {}, not {}",
             spec.name,
-            spec.accept.join(", ")
+            spec.accept.join(", "),
+            media.essence
         )));
-    };
+    }
     let bytes: Bytes = read_bounded(&headers, body, state.config.max_body_bytes).await?;
-    let document = rolie_iodef::parse(bytes, syntax, &state.config.restriction_policy)?;
+    let document = publish::read_document(&media, bytes, &state.config.restriction_policy)?;
     let settings = state.config.publish_settings();
     let warnings = document.warnings.clone();
     let (data, content) = publish::replaced_content(spec, current, document, &settings)?;

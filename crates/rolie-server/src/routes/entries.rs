@@ -16,10 +16,10 @@ use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::present;
-use crate::publish;
 use crate::respond::{self, PRIVATE, Representation};
 use crate::routes::EntryPath;
 use crate::state::AppState;
+use rolie_publish as publish;
 
 /// `/rolie/entries/{id}`.
 pub fn routes() -> Router<AppState> {

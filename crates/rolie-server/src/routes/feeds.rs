@@ -20,10 +20,10 @@ use crate::conditional::Validators;
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
 use crate::present::{self, PageLinks};
-use crate::publish;
 use crate::respond::{self, PRIVATE, PUBLIC};
 use crate::routes::{CollectionPath, entries, view_key};
 use crate::state::AppState;
+use rolie_publish as publish;
 
 /// `/rolie/feeds/{collection}`.
 pub fn routes() -> Router<AppState> {
@@ -228,6 +228,16 @@ async fn create_entry(
         .check_collection(name.as_str(), &principal.subject)?;
     let writer = state.gate.collection_writer(&principal, &name).await?;
     let spec = &writer.collection().spec;
+    if spec.accept.is_empty() {
+        // RFC 5023 §8.3.4: an empty accept list means nothing may be posted here.
+        return Err(ApiError::MethodNotAllowed {
+            detail: format!(
+                "collection {} takes no new members (its service document entry has an empty app:accept)",
+                spec.name
+            ),
+            allow: "GET, HEAD",
+        });
+    }
     let media = content_type(&headers)?;
     if !publish::accepted_by(&spec.accept, &media) {
         return Err(ApiError::UnsupportedMediaType(format!(

@@ -211,8 +211,10 @@ async fn an_atom_entry_with_inline_iodef_keeps_everything_the_client_added(backe
 async fn an_atom_entry_pointing_elsewhere_is_recorded_not_fetched(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.admin_token();
-    let body = r#"<entry xmlns="http://www.w3.org/2005/Atom"><title>Partner report</title>
+    let body = r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:rolie="urn:ietf:params:xml:ns:rolie-1.0"><title>Partner report</title>
         <category scheme="urn:ietf:params:rolie:category:csirt:iodef:restriction" term="green"/>
+        <rolie:format ns="urn:ietf:params:xml:ns:iodef-2.0"/>
+        <rolie:property name="urn:ietf:params:rolie:property:content-id" value="PARTNER-7"/>
         <content type="application/xml" src="http://127.0.0.1:9/never-fetched.xml"/></entry>"#;
     let response = app
         .post(
