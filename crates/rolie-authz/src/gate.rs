@@ -10,7 +10,7 @@ use rolie_store::{
     AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, DraftVisibility,
     EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, NewContent, NewEntry, NewEntryContent,
     NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent, StoredEntry,
-    Visibility, VisibleFreshness,
+    SyncItem, SyncQuery, Visibility, VisibleFreshness,
 };
 use uuid::Uuid;
 
@@ -372,16 +372,27 @@ impl Reader<'_> {
             .await
     }
 
-    /// Changes of a readable collection (tombstones included).
-    pub async fn changes(
+    /// A page of a sync window of a readable collection, filtered by the caller's clearance
+    /// and drafts in the query: entries it sees now, and tombstones only for entries it
+    /// could see at the window's start (see [`rolie_store::SyncQuery`]).
+    pub async fn sync(
         &self,
         collection: &ReadableCollection,
+        since: i64,
+        upto: i64,
         after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<Change>> {
+    ) -> StoreResult<Vec<SyncItem>> {
         self.gate
             .store
-            .changes_since(&collection.0.spec.name, after, limit)
+            .sync(&SyncQuery {
+                collection: collection.0.spec.name.clone(),
+                visibility: self.visibility(),
+                since,
+                upto,
+                after,
+                limit,
+            })
             .await
     }
 

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use rolie_model::timestamp;
-use rolie_store::backend::{self, Audience};
+use rolie_store::backend::{self, Audience, Transition};
 use rolie_store::{
     Change, ChangeKind, CollectionName, DraftVisibility, EntryData, NewContent, NewEntry,
     NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
@@ -74,7 +74,7 @@ async fn record_change(
     entry_id: Uuid,
     atom_id: &str,
     at: i64,
-    audiences: &[Audience],
+    transition: Transition<'_>,
 ) -> Result<Change, TxError> {
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = $1, last_edited = $1, \
@@ -85,16 +85,24 @@ async fn record_change(
     .bind(collection)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("insert into changes (collection, seq, kind, entry_id, atom_id, at) values ($1, $2, $3, $4, $5, $6)")
-        .bind(collection)
-        .bind(seq)
-        .bind(kind.as_str())
-        .bind(entry_id)
-        .bind(atom_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-    for audience in audiences {
+    let level = |a: &Audience| i16::try_from(a.level).unwrap_or(i16::MAX);
+    sqlx::query(
+        "insert into changes (collection, seq, kind, entry_id, atom_id, at, before_level, before_owner, after_level, after_owner) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(collection)
+    .bind(seq)
+    .bind(kind.as_str())
+    .bind(entry_id)
+    .bind(atom_id)
+    .bind(at)
+    .bind(transition.before.map(level))
+    .bind(transition.before.map(|a| a.draft_owner.as_str()))
+    .bind(transition.after.map(level))
+    .bind(transition.after.map(|a| a.draft_owner.as_str()))
+    .execute(&mut *tx)
+    .await?;
+    for audience in transition.audiences() {
         sqlx::query(
             "insert into collection_levels (collection, level, draft_owner, change_seq, last_change) \
              values ($1, $2, $3, $4, $5) on conflict (collection, level, draft_owner) \
@@ -235,7 +243,10 @@ async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxE
         entry.id,
         &data.atom_id,
         edited,
-        &[Audience::of(&data, &entry.publisher)],
+        Transition {
+            before: None,
+            after: Some(&Audience::of(&data, &entry.publisher)),
+        },
     )
     .await?;
     let stored = fetch(&mut tx, entry.id, false).await?;
@@ -389,10 +400,10 @@ async fn update_once(
         id,
         &data.atom_id,
         edited,
-        &[
-            Audience::of(&current.data, &current.publisher),
-            Audience::of(&data, &current.publisher),
-        ],
+        Transition {
+            before: Some(&Audience::of(&current.data, &current.publisher)),
+            after: Some(&Audience::of(&data, &current.publisher)),
+        },
     )
     .await?;
     let stored = fetch(&mut tx, id, false).await?;
@@ -428,7 +439,10 @@ async fn delete_once(
         id,
         &current.data.atom_id,
         edited,
-        &[Audience::of(&current.data, &current.publisher)],
+        Transition {
+            before: Some(&Audience::of(&current.data, &current.publisher)),
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;

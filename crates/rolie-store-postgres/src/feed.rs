@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::entries::collection_exists;
 use crate::error::map;
-use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, TokenRow};
+use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, SyncRow, TokenRow};
 
 /// PostgreSQL's spelling of the shared feed query.
 const DIALECT: backend::Dialect = backend::Dialect {
@@ -67,6 +67,28 @@ pub(crate) async fn changes(
     .await
     .map_err(map)?;
     rows.into_iter().map(ChangeRow::into_change).collect()
+}
+
+/// A page of a sync window (see [`rolie_store::SyncQuery`]).
+pub(crate) async fn sync(
+    pool: &PgPool,
+    query: &rolie_store::SyncQuery,
+) -> Result<Vec<rolie_store::SyncItem>, StoreError> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| rolie_store::backend::sync_sql("$", "::text"));
+    let (level, owner) = rolie_store::backend::audience_filter(&query.visibility);
+    let rows: Vec<SyncRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(query.collection.as_str())
+        .bind(query.since)
+        .bind(query.upto)
+        .bind(i16::try_from(level).unwrap_or(i16::MAX))
+        .bind(owner)
+        .bind(query.after)
+        .bind(i64::from(query.page_size()))
+        .fetch_all(pool)
+        .await
+        .map_err(map)?;
+    Ok(rows.into_iter().map(SyncRow::into_item).collect())
 }
 
 const TOKEN_COLUMNS: &str = "select id, subject, label, clearance, collections::text as collections, secret_hash, \

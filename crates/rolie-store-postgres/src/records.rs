@@ -11,4 +11,5 @@ pub(crate) const ENTRY_COLUMNS: &str = "e.id, e.collection, e.publisher, e.edite
 
 pub(crate) type EntryRow = backend::EntryRow<Uuid>;
 pub(crate) type ChangeRow = backend::ChangeRow<Uuid>;
+pub(crate) type SyncRow = backend::SyncRow<Uuid>;
 pub(crate) type TokenRow = backend::TokenRow<Uuid>;

@@ -3,7 +3,7 @@
 //! creations share their transaction with the others waiting at the time ([`crate::batch`]).
 
 use rolie_model::timestamp;
-use rolie_store::backend::{self, Audience};
+use rolie_store::backend::{self, Audience, Transition};
 use rolie_store::{
     Change, ChangeKind, CollectionName, Conflict, DraftVisibility, EntryData, NewContent, NewEntry,
     NewEntryContent, StoreError, StoredContent, StoredEntry, Visibility,
@@ -26,7 +26,7 @@ async fn record_change(
     entry_id: Uuid,
     atom_id: &str,
     at: i64,
-    audiences: &[Audience],
+    transition: Transition<'_>,
 ) -> Result<Change, StoreError> {
     let seq: i64 = sqlx::query_scalar(
         "update collections set change_seq = change_seq + 1, last_change = ?, last_edited = ?, \
@@ -39,17 +39,24 @@ async fn record_change(
     .fetch_one(&mut *tx)
     .await
     .map_err(map)?;
-    sqlx::query("insert into changes (collection, seq, kind, entry_id, atom_id, at) values (?, ?, ?, ?, ?, ?)")
-        .bind(collection)
-        .bind(seq)
-        .bind(kind.as_str())
-        .bind(entry_id.to_string())
-        .bind(atom_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(map)?;
-    for audience in audiences {
+    sqlx::query(
+        "insert into changes (collection, seq, kind, entry_id, atom_id, at, before_level, before_owner, after_level, after_owner) \
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(collection)
+    .bind(seq)
+    .bind(kind.as_str())
+    .bind(entry_id.to_string())
+    .bind(atom_id)
+    .bind(at)
+    .bind(transition.before.map(|a| a.level))
+    .bind(transition.before.map(|a| a.draft_owner.as_str()))
+    .bind(transition.after.map(|a| a.level))
+    .bind(transition.after.map(|a| a.draft_owner.as_str()))
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    for audience in transition.audiences() {
         sqlx::query(
             "insert into collection_levels (collection, level, draft_owner, change_seq, last_change) \
              values (?, ?, ?, ?, ?) on conflict (collection, level, draft_owner) \
@@ -188,7 +195,7 @@ async fn create_on(
     statements.push_bind(edited);
     statements.push(", entry_count = entry_count + 1 where name = ");
     statements.push_bind(collection);
-    statements.push("; insert into changes (collection, seq, kind, entry_id, atom_id, at) select name, change_seq, ");
+    statements.push("; insert into changes (collection, seq, kind, entry_id, atom_id, at, after_level, after_owner) select name, change_seq, ");
     statements.push_bind(ChangeKind::Create.as_str());
     statements.push(", ");
     statements.push_bind(&id);
@@ -196,6 +203,10 @@ async fn create_on(
     statements.push_bind(&data.atom_id);
     statements.push(", ");
     statements.push_bind(edited);
+    statements.push(", ");
+    statements.push_bind(audience.level);
+    statements.push(", ");
+    statements.push_bind(&audience.draft_owner);
     statements.push(" from collections where name = ");
     statements.push_bind(collection);
     statements.push(
@@ -396,10 +407,10 @@ pub(crate) async fn update(
         id,
         &data.atom_id,
         edited,
-        &[
-            Audience::of(&current.data, &current.publisher),
-            Audience::of(&data, &current.publisher),
-        ],
+        Transition {
+            before: Some(&Audience::of(&current.data, &current.publisher)),
+            after: Some(&Audience::of(&data, &current.publisher)),
+        },
     )
     .await?;
     let stored = fetch(&mut tx, id).await?;
@@ -425,7 +436,10 @@ pub(crate) async fn delete(
         id,
         &current.data.atom_id,
         edited,
-        &[Audience::of(&current.data, &current.publisher)],
+        Transition {
+            before: Some(&Audience::of(&current.data, &current.publisher)),
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -11,4 +11,5 @@ pub(crate) const ENTRY_COLUMNS: &str = "e.id, e.collection, e.publisher, e.edite
 
 pub(crate) type EntryRow = backend::EntryRow<Hyphenated>;
 pub(crate) type ChangeRow = backend::ChangeRow<Hyphenated>;
+pub(crate) type SyncRow = backend::SyncRow<Hyphenated>;
 pub(crate) type TokenRow = backend::TokenRow<Hyphenated>;

@@ -15,7 +15,7 @@ mod rows;
 
 pub use feed_sql::{Arg, Dialect, FeedSql, feed_sql};
 #[cfg(feature = "sql")]
-pub use rows::{AuditRow, ChangeRow, CollectionRow, EntryRow, TokenRow};
+pub use rows::{AuditRow, ChangeRow, CollectionRow, EntryRow, SyncRow, TokenRow};
 
 /// The `app:edited` of the next write to a collection: now, but always after the previous
 /// write, so edit times increase strictly in commit order even if clocks step back or two
@@ -197,6 +197,24 @@ impl Audience {
     }
 }
 
+/// Who could see an entry before and after a change (`None`: no entry, before a create or
+/// after a delete). Recorded with the change for sync, and the change counters of both
+/// audiences move.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition<'a> {
+    /// The audience before the change.
+    pub before: Option<&'a Audience>,
+    /// The audience after the change.
+    pub after: Option<&'a Audience>,
+}
+
+impl Transition<'_> {
+    /// The audiences whose counters move.
+    pub fn audiences(&self) -> impl Iterator<Item = &Audience> {
+        self.before.into_iter().chain(self.after)
+    }
+}
+
 /// How a visibility filters audience rows: the highest level, and which drafts'
 /// owners (`None`: every draft; `Some("")`: none; `Some(subject)`: the subject's own).
 pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) {
@@ -206,6 +224,23 @@ pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) 
         crate::DraftVisibility::OwnedBy(subject) => Some(subject.clone()),
     };
     (i64::from(visibility.clearance.level()), owner)
+}
+
+/// The SQL of a sync page, the same on both backends but for placeholders: `{p}N` is the
+/// N-th parameter (collection, since, upto, clearance level, draft owner or null for every
+/// draft, after, limit). Entries are folded over the window; an entry is kept when the
+/// caller could see it before its first change in the window or sees it after its last.
+pub fn sync_sql(p: &str, owner_cast: &str) -> String {
+    let visible = |side: &str, alias: &str| {
+        format!(
+            "({alias}.{side}_level is not null and {alias}.{side}_level <= {p}4 and ({p}5{owner_cast} is null or {alias}.{side}_owner = '' or {alias}.{side}_owner = {p}5))"
+        )
+    };
+    let after = visible("after", "l");
+    let before = visible("before", "f");
+    format!(
+        "with w as (select seq, entry_id, atom_id, at, before_level, before_owner, after_level, after_owner            from changes where collection = {p}1 and seq > {p}2 and seq <= {p}3),          g as (select entry_id, min(seq) as first_seq, max(seq) as last_seq from w group by entry_id)          select l.seq as seq, l.entry_id as entry_id, l.atom_id as atom_id, l.at as at, {after} as present          from g join w f on f.seq = g.first_seq join w l on l.seq = g.last_seq          where g.last_seq > {p}6 and ({after} or {before})          order by g.last_seq limit {p}7"
+    )
 }
 
 /// A view's change counters from the one row both backends read: the collection's creation
@@ -421,6 +456,10 @@ macro_rules! impl_store {
             #[::tracing::instrument(skip_all, fields(collection.name = %query.collection))]
             async fn list_entries(&self, query: &$crate::FeedQuery) -> $crate::StoreResult<$crate::FeedPage> {
                 crate::feed::list(&self.$read, query).await
+            }
+
+            async fn sync(&self, query: &$crate::SyncQuery) -> $crate::StoreResult<Vec<$crate::SyncItem>> {
+                crate::feed::sync(&self.$read, query).await
             }
 
             async fn changes_since(

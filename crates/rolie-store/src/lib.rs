@@ -6,6 +6,7 @@ mod collection;
 mod entry;
 mod error;
 mod paging;
+mod sync;
 mod token;
 
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ pub use paging::{
     DEFAULT_PAGE_SIZE, EntryFilter, FeedPage, FeedQuery, InvalidCursor, MAX_PAGE_SIZE, PageKey,
     PagePosition,
 };
+pub use sync::{MAX_SYNC_PAGE, SyncItem, SyncQuery, SyncState};
 pub use token::{FeedToken, NewFeedToken};
 
 /// Result of a store call.
@@ -122,7 +124,12 @@ pub trait Store: Send + Sync + 'static {
     /// One feed page.
     async fn list_entries(&self, query: &FeedQuery) -> StoreResult<FeedPage>;
 
-    /// Changes of a collection with a sequence number above `after`, oldest first.
+    /// One page of a sync window as the query's caller sees it (see [`SyncQuery`]):
+    /// entries whose last change in the window is after `query.after`, oldest first.
+    async fn sync(&self, query: &SyncQuery) -> StoreResult<Vec<SyncItem>>;
+
+    /// The raw change log of a collection above `after`, oldest first, whoever could see
+    /// each entry: for the server's own bookkeeping and tests, never for a caller.
     async fn changes_since(
         &self,
         collection: &CollectionName,

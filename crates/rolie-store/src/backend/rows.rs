@@ -121,6 +121,33 @@ impl<Id: Into<Uuid>> ChangeRow<Id> {
     }
 }
 
+/// A sync row: an entry's last change in the window and whether the caller sees it now.
+#[derive(sqlx::FromRow)]
+pub struct SyncRow<Id> {
+    seq: i64,
+    entry_id: Id,
+    atom_id: String,
+    at: i64,
+    present: bool,
+}
+
+impl<Id: Into<Uuid>> SyncRow<Id> {
+    /// The sync item.
+    pub fn into_item(self) -> crate::SyncItem {
+        crate::SyncItem {
+            seq: self.seq,
+            entry_id: self.entry_id.into(),
+            atom_id: self.atom_id,
+            at: timestamp::from_micros(self.at),
+            state: if self.present {
+                crate::SyncState::Present
+            } else {
+                crate::SyncState::Gone
+            },
+        }
+    }
+}
+
 /// A feed token row (`collections` selected as text).
 #[derive(sqlx::FromRow)]
 pub struct TokenRow<Id> {

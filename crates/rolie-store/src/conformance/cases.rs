@@ -1314,3 +1314,154 @@ pub async fn audit_records_are_appended_and_listed_newest_first(store: Shared) {
     read.reverse();
     assert_eq!(read, batch);
 }
+
+/// The newest change sequence number of `collection` (0 before any change).
+async fn last_seq(store: &Shared, collection: &str) -> i64 {
+    store
+        .changes_since(&name(collection), 0, 100_000)
+        .await
+        .expect("changes")
+        .last()
+        .map_or(0, |c| c.seq)
+}
+
+/// A whole sync window (`since`, `upto`] as `visibility` sees it, paged by `page`.
+async fn sync_window(
+    store: &Shared,
+    collection: &str,
+    visibility: &Visibility,
+    since: i64,
+    upto: i64,
+    page: u32,
+) -> Vec<(Uuid, crate::SyncState)> {
+    let mut items = Vec::new();
+    let mut after = since;
+    loop {
+        let batch = store
+            .sync(&crate::SyncQuery {
+                collection: name(collection),
+                visibility: visibility.clone(),
+                since,
+                upto,
+                after,
+                limit: page,
+            })
+            .await
+            .expect("sync");
+        let Some(last) = batch.last() else {
+            return items;
+        };
+        assert!(last.seq > after, "paging moves forward");
+        after = last.seq;
+        items.extend(batch.iter().map(|i| (i.entry_id, i.state)));
+    }
+}
+
+fn viewer(clearance: Restriction, drafts: DraftVisibility) -> Visibility {
+    Visibility { clearance, drafts }
+}
+
+/// A caller syncing sees what it can see now and tombstones only for what it could see
+/// before: an entry raised out of its view is gone, one lowered into it is present, and a
+/// change to an entry it could never see (deletion included) never shows, not even its id.
+pub async fn sync_shows_each_caller_only_what_it_could_see(store: Shared) {
+    use crate::SyncState::{Gone, Present};
+    with_collection(&store, "sync").await;
+    let green = viewer(Restriction::Partner, DraftVisibility::None);
+    let everything = Visibility::everything();
+    let a = insert_with(&store, "sync", 1, Restriction::Partner, false, "alice").await;
+    let b = insert_with(&store, "sync", 2, Restriction::Private, false, "alice").await;
+    let c = insert_with(&store, "sync", 3, Restriction::Partner, false, "alice").await;
+    let first = last_seq(&store, "sync").await;
+    assert_eq!(
+        sync_window(&store, "sync", &green, 0, first, 10).await,
+        [(a.id, Present), (c.id, Present)]
+    );
+    // Inside the next window: b (red) deleted, c raised to red, d created red then lowered
+    // to green, a changed without leaving the view.
+    store.delete_entry(b.id, None).await.expect("delete");
+    let mut raised = c.data.clone();
+    raised.restriction = Restriction::Private;
+    store.update_entry(c.id, None, raised).await.expect("raise");
+    let d = insert_with(&store, "sync", 4, Restriction::Private, false, "alice").await;
+    let mut lowered = d.data.clone();
+    lowered.restriction = Restriction::Partner;
+    store
+        .update_entry(d.id, None, lowered)
+        .await
+        .expect("lower");
+    store
+        .update_entry(a.id, None, a.data.clone())
+        .await
+        .expect("touch");
+    let second = last_seq(&store, "sync").await;
+    for page in [1, 2, 10] {
+        assert_eq!(
+            sync_window(&store, "sync", &green, first, second, page).await,
+            [(c.id, Gone), (d.id, Present), (a.id, Present)],
+            "page size {page}"
+        );
+        assert_eq!(
+            sync_window(&store, "sync", &everything, first, second, page).await,
+            [
+                (b.id, Gone),
+                (c.id, Present),
+                (d.id, Present),
+                (a.id, Present)
+            ],
+            "page size {page}"
+        );
+    }
+    // From the beginning, the green caller never hears of b.
+    let all = sync_window(&store, "sync", &green, 0, second, 1).await;
+    assert!(all.iter().all(|(id, _)| *id != b.id), "{all:?}");
+    // An entry created and deleted inside one window was never there for anyone.
+    let e = insert_with(&store, "sync", 5, Restriction::Public, false, "alice").await;
+    store.delete_entry(e.id, None).await.expect("delete");
+    let third = last_seq(&store, "sync").await;
+    assert!(
+        sync_window(&store, "sync", &everything, second, third, 10)
+            .await
+            .is_empty()
+    );
+}
+
+/// A draft syncs to its publisher only; published, it reaches everyone who may read it.
+/// The window is fixed: changes after its end wait for the next sync.
+pub async fn sync_keeps_drafts_to_their_publisher_and_its_window_fixed(store: Shared) {
+    use crate::SyncState::Present;
+    with_collection(&store, "drafts").await;
+    let alice = viewer(
+        Restriction::Private,
+        DraftVisibility::OwnedBy("alice".into()),
+    );
+    let bob = viewer(Restriction::Private, DraftVisibility::OwnedBy("bob".into()));
+    let draft = insert_with(&store, "drafts", 1, Restriction::Public, true, "alice").await;
+    let first = last_seq(&store, "drafts").await;
+    assert_eq!(
+        sync_window(&store, "drafts", &alice, 0, first, 10).await,
+        [(draft.id, Present)]
+    );
+    assert!(
+        sync_window(&store, "drafts", &bob, 0, first, 10)
+            .await
+            .is_empty()
+    );
+    let mut published = draft.data.clone();
+    published.draft = false;
+    store
+        .update_entry(draft.id, None, published)
+        .await
+        .expect("publish");
+    let later = insert_with(&store, "drafts", 2, Restriction::Public, false, "alice").await;
+    let second = last_seq(&store, "drafts").await;
+    // Bob's window up to the publication only: the later entry is not in it.
+    assert_eq!(
+        sync_window(&store, "drafts", &bob, first, second - 1, 10).await,
+        [(draft.id, Present)]
+    );
+    assert_eq!(
+        sync_window(&store, "drafts", &bob, second - 1, second, 10).await,
+        [(later.id, Present)]
+    );
+}
