@@ -4,7 +4,8 @@ use time::OffsetDateTime;
 
 use crate::atom::{Category, Generator, Link, Person, Text};
 use crate::entry::Entry;
-use crate::xml::XmlElement;
+use crate::vocabulary::ns;
+use crate::xml::{QName, XmlAttribute, XmlElement};
 
 /// An Atom feed, or one page of a paged feed (RFC 5005 §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,5 +55,42 @@ impl Feed {
     /// The first link with relation `rel`.
     pub fn link(&self, rel: &str) -> Option<&Link> {
         self.links.iter().find(|l| l.relation() == rel)
+    }
+}
+
+/// An RFC 6721 tombstone for the feed head: `<at:deleted-entry ref="…" when="…"/>`, with
+/// `ref` the deleted entry's `atom:id` and `when` the time of the deletion.
+pub fn tombstone(atom_id: &str, when: OffsetDateTime) -> XmlElement {
+    let mut element = XmlElement::new(QName::new(ns::TOMBSTONES, "deleted-entry"));
+    element.prefix = Some("at".to_owned());
+    element.namespaces = vec![(Some("at".to_owned()), ns::TOMBSTONES.to_owned())];
+    for (name, value) in [
+        ("ref", atom_id.to_owned()),
+        ("when", crate::timestamp::format(when)),
+    ] {
+        element.attributes.push(XmlAttribute {
+            name: QName::local(name),
+            prefix: None,
+            value,
+        });
+    }
+    element
+}
+
+impl Feed {
+    /// The tombstones in the feed head: (`ref`, `when` as written).
+    pub fn tombstones(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.extensions
+            .iter()
+            .filter(|e| e.name.is(ns::TOMBSTONES, "deleted-entry"))
+            .filter_map(|e| {
+                let attribute = |name: &str| {
+                    e.attributes
+                        .iter()
+                        .find(|a| a.name.namespace.is_none() && a.name.local == name)
+                        .map(|a| a.value.as_str())
+                };
+                Some((attribute("ref")?, attribute("when")?))
+            })
     }
 }

@@ -15,7 +15,7 @@ pub mod xml;
 
 pub use atom::{Category, Content, Generator, Link, Person, Text};
 pub use entry::{Control, Entry, RolieFormat, RolieProperty};
-pub use feed::Feed;
+pub use feed::{Feed, tombstone};
 pub use media::MediaType;
 pub use problem::Problem;
 pub use read::{EntryMode, read_category_document, read_entry, read_feed, read_service_document};

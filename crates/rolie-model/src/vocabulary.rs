@@ -80,6 +80,9 @@ pub mod rel {
     pub const NEXT: &str = "next";
     /// OpenSearch description (R-OS11-auto-a).
     pub const SEARCH: &str = "search";
+    /// Where incremental sync continues: the href carries a `since` token (an extension
+    /// relation of this server, documented in `docs/sync.md`).
+    pub const SYNC: &str = "https://github.com/rolie-server/rolie/blob/main/docs/sync.md#rel-sync";
 }
 
 /// Category schemes (spec-rolie §2.4).

@@ -18,6 +18,7 @@ mod router;
 mod routes;
 pub mod serve;
 pub mod state;
+mod sync_token;
 pub mod urls;
 
 pub use config::ServerConfig;

@@ -329,6 +329,21 @@ pub struct PageLinks {
     pub previous: Option<String>,
     /// The next page, if any.
     pub next: Option<String>,
+    /// Where incremental sync starts from this page's state (`docs/sync.md`).
+    pub sync: String,
+}
+
+/// The links of a sync page.
+#[derive(Debug, Clone)]
+pub struct SyncLinks {
+    /// This page.
+    pub this: String,
+    /// The first page of the collection's feed.
+    pub first: String,
+    /// The rest of this window, when the page is full.
+    pub next: Option<String>,
+    /// Where the next sync starts, on the window's last page.
+    pub sync: Option<String>,
 }
 
 /// One page of a collection's feed (R-8322-6.1, R-5005-3-a).
@@ -340,21 +355,7 @@ pub fn feed(
     links: PageLinks,
     organization: &str,
 ) -> Feed {
-    let mut f = Feed::new(
-        collection.feed_id.clone(),
-        Text::plain(collection.spec.title.clone()),
-        // R-8322-6.1.3-a: the time of the last change, deletes included; never "now".
-        freshness.last_change,
-    );
-    f.lang = Some("en".into());
-    f.authors.push(Person::named(organization));
-    f.generator = Some(Generator {
-        name: "rolie".into(),
-        uri: None,
-        version: Some(env!("CARGO_PKG_VERSION").into()),
-    });
-    f.categories
-        .push(collection.spec.information_type_category());
+    let mut f = feed_head(collection, freshness, organization);
     f.links
         .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
     f.links
@@ -371,6 +372,77 @@ pub fn feed(
     }
     f.links
         .push(Link::new(rel::LAST, links.last).with_type(media_type::ATOM_FEED));
+    f.links
+        .push(Link::new(rel::SYNC, links.sync).with_type(media_type::ATOM_FEED));
     f.entries = page.entries.iter().map(|e| entry(urls, e)).collect();
+    f
+}
+
+/// What a sync page holds, oldest change first.
+pub enum SyncedEntry {
+    /// An entry the caller sees.
+    Present(Box<StoredEntry>),
+    /// An entry the caller no longer sees: its `atom:id` and when it left.
+    Gone {
+        /// `atom:id`.
+        atom_id: String,
+        /// Time of the change that removed it from view.
+        when: time::OffsetDateTime,
+    },
+}
+
+/// A page of incremental sync: the entries the caller sees that changed in the window and
+/// RFC 6721 tombstones for those it no longer sees (`docs/sync.md`).
+pub fn sync_feed(
+    urls: &Urls,
+    collection: &Collection,
+    freshness: &VisibleFreshness,
+    items: &[SyncedEntry],
+    links: SyncLinks,
+    organization: &str,
+) -> Feed {
+    let mut f = feed_head(collection, freshness, organization);
+    f.links
+        .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
+    f.links
+        .push(Link::new(rel::SERVICE, urls.service_document()).with_type(media_type::ATOM_SERVICE));
+    f.links
+        .push(Link::new(rel::FIRST, links.first).with_type(media_type::ATOM_FEED));
+    if let Some(next) = links.next {
+        f.links
+            .push(Link::new(rel::NEXT, next).with_type(media_type::ATOM_FEED));
+    }
+    if let Some(sync) = links.sync {
+        f.links
+            .push(Link::new(rel::SYNC, sync).with_type(media_type::ATOM_FEED));
+    }
+    for item in items {
+        match item {
+            SyncedEntry::Present(stored) => f.entries.push(entry(urls, stored)),
+            SyncedEntry::Gone { atom_id, when } => {
+                f.extensions.push(rolie_model::tombstone(atom_id, *when));
+            }
+        }
+    }
+    f
+}
+
+/// The head every page of a collection's feed shares.
+fn feed_head(collection: &Collection, freshness: &VisibleFreshness, organization: &str) -> Feed {
+    let mut f = Feed::new(
+        collection.feed_id.clone(),
+        Text::plain(collection.spec.title.clone()),
+        // R-8322-6.1.3-a: the time of the last change, deletes included; never "now".
+        freshness.last_change,
+    );
+    f.lang = Some("en".into());
+    f.authors.push(Person::named(organization));
+    f.generator = Some(Generator {
+        name: "rolie".into(),
+        uri: None,
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+    });
+    f.categories
+        .push(collection.spec.information_type_category());
     f
 }

@@ -8,10 +8,13 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::header::{CONTENT_LOCATION, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
-use rolie_authz::AccessError;
+use rolie_authz::{AccessError, ReadableCollection, Reader};
+use rolie_model::Feed;
 use rolie_model::timestamp;
 use rolie_model::vocabulary::{media_type, property};
-use rolie_store::{Conflict, EntryFilter, PagePosition, StoreError};
+use rolie_store::{
+    CollectionName, Conflict, EntryFilter, PagePosition, StoreError, SyncState, VisibleFreshness,
+};
 use time::OffsetDateTime;
 
 use crate::body::read_bounded;
@@ -19,10 +22,11 @@ use crate::caller::Caller;
 use crate::conditional::Validators;
 use crate::error::ApiError;
 use crate::negotiate::{self, content_type};
-use crate::present::{self, PageLinks};
+use crate::present::{self, PageLinks, SyncLinks, SyncedEntry};
 use crate::respond::{self, PRIVATE, PUBLIC};
 use crate::routes::{CollectionPath, entries, view_key};
 use crate::state::AppState;
+use crate::sync_token::SyncToken;
 use rolie_publish as publish;
 
 /// `/rolie/feeds/{collection}`.
@@ -42,6 +46,8 @@ struct FeedParams {
     filter: EntryFilter,
     /// Parameters to repeat in paging links (all but the cursor).
     carried: Vec<(&'static str, String)>,
+    /// A `since` token: the request is for incremental sync (`docs/sync.md`).
+    since: Option<String>,
 }
 
 fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
@@ -54,6 +60,7 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
         limit: state.config.default_page_size,
         filter: EntryFilter::default(),
         carried: Vec::new(),
+        since: None,
     };
     let mut scheme = None;
     let mut term = None;
@@ -94,6 +101,7 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
                 scheme = Some(value.clone());
                 params.carried.push(("category-scheme", value));
             }
+            "since" => params.since = Some(value),
             "q" => {
                 if value.chars().count() > 256 {
                     return Err(ApiError::BadRequest(
@@ -116,6 +124,13 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
             ));
         }
         (None, None) => {}
+    }
+    if params.since.is_some()
+        && (params.position != PagePosition::First || params.filter != EntryFilter::default())
+    {
+        return Err(ApiError::BadRequest(
+            "since takes no cursor or filter: a sync page links to the next one itself".into(),
+        ));
     }
     Ok(params)
 }
@@ -164,6 +179,25 @@ async fn list_entries(
     if let Some(held) = answer.held(&state, &headers) {
         return Ok(held);
     }
+    let view = view_key(&principal);
+    if let Some(since) = &params.since {
+        let feed = sync_page(
+            &state,
+            &reader,
+            &collection,
+            &freshness,
+            since,
+            &view,
+            &params,
+        )
+        .await?;
+        return Ok(answer.render(
+            &state,
+            &headers,
+            respond::xml_type(media_type::ATOM_FEED),
+            Bytes::from(feed.to_xml()),
+        ));
+    }
     let page = reader
         .page(
             &collection,
@@ -180,6 +214,12 @@ async fn list_entries(
         last: link(PagePosition::Last),
         previous: page.previous.map(link),
         next: page.next.map(link),
+        sync: sync_link(
+            &state,
+            &spec.name,
+            SyncToken::at(freshness.change_seq),
+            &view,
+        ),
     };
     let feed = present::feed(
         &state.urls,
@@ -194,6 +234,106 @@ async fn list_entries(
         &headers,
         respond::xml_type(media_type::ATOM_FEED),
         Bytes::from(feed.to_xml()),
+    ))
+}
+
+/// The feed URI that continues sync at `token`.
+fn sync_link(state: &AppState, name: &CollectionName, token: SyncToken, view: &str) -> String {
+    state.urls.feed_page(
+        name,
+        PagePosition::First,
+        &[("since", token.encode(name.as_str(), view))],
+    )
+}
+
+/// A page of incremental sync (`docs/sync.md`). A token whose window was served in full
+/// opens the next window, up to the newest change the caller can see; one in the middle
+/// of a window continues it. Entries come oldest change first, each as the caller sees it
+/// now, and tombstones for entries it no longer sees.
+async fn sync_page(
+    state: &AppState,
+    reader: &Reader<'_>,
+    collection: &ReadableCollection,
+    freshness: &VisibleFreshness,
+    since: &str,
+    view: &str,
+    params: &FeedParams,
+) -> Result<Feed, ApiError> {
+    let spec = &collection.collection().spec;
+    let token = SyncToken::decode(since, spec.name.as_str(), view)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let window = if token.is_complete() {
+        SyncToken {
+            since: token.upto,
+            upto: freshness.change_seq.max(token.upto),
+            after: token.upto,
+        }
+    } else {
+        token
+    };
+    let items = reader
+        .sync(
+            collection,
+            window.since,
+            window.upto,
+            window.after,
+            params.limit,
+        )
+        .await?;
+    let full = items.len() >= params.limit as usize;
+    let mut synced = Vec::with_capacity(items.len());
+    for item in &items {
+        let gone = || SyncedEntry::Gone {
+            atom_id: item.atom_id.clone(),
+            when: item.at,
+        };
+        synced.push(match item.state {
+            SyncState::Gone => gone(),
+            // Read as the caller sees it now; if a later change took it out of view, the
+            // caller saw it at the end of the window, so a tombstone tells nothing new.
+            SyncState::Present => match reader.entry(item.entry_id).await {
+                Ok((stored, _)) => SyncedEntry::Present(Box::new(stored)),
+                Err(AccessError::Store(StoreError::NotFound) | AccessError::Unauthenticated) => {
+                    gone()
+                }
+                Err(other) => return Err(other.into()),
+            },
+        });
+    }
+    let links = match items.last() {
+        Some(last) if full => SyncLinks {
+            this: sync_link(state, &spec.name, window, view),
+            first: state.urls.feed(&spec.name),
+            next: Some(sync_link(
+                state,
+                &spec.name,
+                SyncToken {
+                    after: last.seq,
+                    ..window
+                },
+                view,
+            )),
+            sync: None,
+        },
+        _ => SyncLinks {
+            this: sync_link(state, &spec.name, window, view),
+            first: state.urls.feed(&spec.name),
+            next: None,
+            sync: Some(sync_link(
+                state,
+                &spec.name,
+                SyncToken::at(window.upto),
+                view,
+            )),
+        },
+    };
+    Ok(present::sync_feed(
+        &state.urls,
+        collection.collection(),
+        freshness,
+        &synced,
+        links,
+        &state.config.organization,
     ))
 }
 

@@ -16,4 +16,5 @@ mod openapi;
 mod profile;
 mod publishing;
 mod robustness;
+mod sync;
 mod unauthenticated;

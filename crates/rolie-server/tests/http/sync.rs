@@ -1,0 +1,274 @@
+//! Incremental sync (`docs/sync.md`): a poller that keeps the `since` token mirrors exactly
+//! what it may see, deletions and changes of view included, and never hears of an entry it
+//! could not read.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rolie_model::vocabulary::{media_type, rel};
+use rolie_model::{Feed, Restriction};
+use rolie_testkit::{Backend, TestApp, fixtures, on_both_backends, oracle};
+
+on_both_backends!(
+    a_poller_mirrors_what_it_may_see_while_writers_work,
+    tokens_are_bound_to_their_collection_and_caller,
+    a_poll_with_nothing_new_is_empty_and_revalidates,
+);
+
+/// The `rel-sync` href of a feed page.
+fn sync_href(feed: &Feed) -> String {
+    feed.link(rel::SYNC)
+        .map(|l| l.href.clone())
+        .expect("every feed page carries a sync link")
+}
+
+/// What a poller holds: `atom:id` → `atom:updated`.
+type Mirror = HashMap<String, String>;
+
+/// Follows a sync from `href` to the end of its window; applies it to `mirror`, records
+/// every id heard of, and returns the href of the next poll.
+async fn poll(
+    app: &TestApp,
+    token: &str,
+    href: &str,
+    mirror: &mut Mirror,
+    heard: &mut HashSet<String>,
+) -> String {
+    let mut href = href.to_owned();
+    loop {
+        let response = app.get(&href, Some(token)).await;
+        response.assert_status(200);
+        let feed = oracle::feed(&response.body);
+        for (gone, _) in feed.tombstones() {
+            heard.insert(gone.to_owned());
+            mirror.remove(gone);
+        }
+        for entry in &feed.entries {
+            heard.insert(entry.id.clone());
+            mirror.insert(
+                entry.id.clone(),
+                rolie_model::timestamp::format(entry.updated),
+            );
+        }
+        match feed.link(rel::NEXT) {
+            Some(next) => href = next.href.clone(),
+            None => return sync_href(&feed),
+        }
+    }
+}
+
+/// The whole feed as `token` pages through it: what the mirror should hold.
+async fn head_view(app: &TestApp, token: &str) -> Mirror {
+    let mut view = Mirror::new();
+    let mut href = "/rolie/feeds/incidents".to_owned();
+    loop {
+        let feed = oracle::feed(&app.get(&href, Some(token)).await.body);
+        for entry in &feed.entries {
+            view.insert(
+                entry.id.clone(),
+                rolie_model::timestamp::format(entry.updated),
+            );
+        }
+        match feed.link(rel::NEXT) {
+            Some(next) => href = next.href.clone(),
+            None => return view,
+        }
+    }
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((self.0 >> 33) % below as u64).unwrap_or(0)
+    }
+}
+
+const LEVELS: [&str; 4] = ["white", "green", "amber", "red"];
+
+/// One writer: creates, changes of restriction (both ways) and deletes. Records which
+/// entries were ever visible at green.
+async fn writer(
+    app: &TestApp,
+    seed: u64,
+    ever_green: &std::sync::Mutex<HashSet<String>>,
+) -> HashSet<String> {
+    let token = app.admin_token();
+    let mut random = Lcg(seed);
+    // (atom id, edit, edit-media, incident)
+    let mut live: Vec<(String, String, String, String)> = Vec::new();
+    let mut all = HashSet::new();
+    for step in 0..30 {
+        let choice = if live.is_empty() { 0 } else { random.next(4) };
+        let level = LEVELS[random.next(LEVELS.len())];
+        match choice {
+            0 | 1 => {
+                let incident = format!("W{seed}-{step}");
+                let response = app
+                    .post(
+                        "/rolie/feeds/incidents",
+                        media_type::XML,
+                        fixtures::incident(&incident, level, "sync test"),
+                        Some(&token),
+                    )
+                    .await;
+                response.assert_status(201);
+                let entry = oracle::entry(&response.body);
+                if matches!(level, "white" | "green") {
+                    ever_green.lock().expect("lock").insert(entry.id.clone());
+                }
+                all.insert(entry.id.clone());
+                let edit = entry.link(rel::EDIT).expect("edit").href.clone();
+                let media = entry
+                    .link(rel::EDIT_MEDIA)
+                    .expect("edit-media")
+                    .href
+                    .clone();
+                live.push((entry.id, edit, media, incident));
+            }
+            2 => {
+                let (atom_id, _, media, incident) = &live[random.next(live.len())];
+                app.put(
+                    media,
+                    media_type::XML,
+                    fixtures::incident(incident, level, "changed"),
+                    Some(&token),
+                )
+                .await
+                .assert_status(204);
+                if matches!(level, "white" | "green") {
+                    ever_green.lock().expect("lock").insert(atom_id.clone());
+                }
+            }
+            _ => {
+                let (_, edit, _, _) = live.swap_remove(random.next(live.len()));
+                app.delete(&edit, Some(&token)).await.assert_status(204);
+            }
+        }
+    }
+    all
+}
+
+/// R-PROF-AUTHZ-c, RFC 6721: three writers create, raise, lower and delete entries while a
+/// green poller syncs; at the end its mirror equals the feed as it sees it, and it never
+/// heard of an entry that was never visible at green, not even through a tombstone.
+async fn a_poller_mirrors_what_it_may_see_while_writers_work(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let green = app.token("poller", "rolie:read", Restriction::Partner);
+    // Something before the poller starts, so its first read is not empty.
+    app.publish(
+        "incidents",
+        &fixtures::incident("EARLY-1", "green", "before"),
+    )
+    .await
+    .assert_status(201);
+    let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&green)).await.body);
+    let mut mirror: Mirror = head
+        .entries
+        .iter()
+        .map(|e| (e.id.clone(), rolie_model::timestamp::format(e.updated)))
+        .collect();
+    let mut href = sync_href(&head);
+    let mut heard: HashSet<String> = mirror.keys().cloned().collect();
+    let ever_green = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    let done = AtomicBool::new(false);
+    let writers = async {
+        let (a, b, c) = tokio::join!(
+            writer(&app, 1, &ever_green),
+            writer(&app, 2, &ever_green),
+            writer(&app, 3, &ever_green)
+        );
+        done.store(true, Ordering::SeqCst);
+        a.into_iter().chain(b).chain(c).collect::<HashSet<_>>()
+    };
+    let mut polls_during_writes = 0;
+    let poller = async {
+        while !done.load(Ordering::SeqCst) {
+            href = poll(&app, &green, &href, &mut mirror, &mut heard).await;
+            polls_during_writes += 1;
+            tokio::task::yield_now().await;
+        }
+        // One more poll after the last write: it brings everything up to date.
+        href = poll(&app, &green, &href, &mut mirror, &mut heard).await;
+    };
+    let (created, ()) = tokio::join!(writers, poller);
+    assert!(
+        polls_during_writes > 1,
+        "the poller synced while the writers worked"
+    );
+    assert_eq!(
+        mirror,
+        head_view(&app, &green).await,
+        "the mirror is the feed"
+    );
+    let ever_green = ever_green.lock().expect("lock").clone();
+    let never_visible: Vec<&String> = created.difference(&ever_green).collect();
+    assert!(!never_visible.is_empty(), "the run hid some entries");
+    for id in never_visible {
+        assert!(!heard.contains(id), "the poller heard of hidden entry {id}");
+    }
+    // Nothing new: the next poll is empty and hands back the same token.
+    let last = oracle::feed(&app.get(&href, Some(&green)).await.body);
+    assert!(last.entries.is_empty() && last.tombstones().next().is_none());
+    assert_eq!(sync_href(&last), href);
+}
+
+/// A token works only on its collection and for its caller; anything else is a 400.
+async fn tokens_are_bound_to_their_collection_and_caller(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.token("alice", "rolie:read", Restriction::Private);
+    let bob = app.token("bob", "rolie:read", Restriction::Partner);
+    let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&alice)).await.body);
+    let href = sync_href(&head);
+    app.get(&href, Some(&alice)).await.assert_status(200);
+    app.get(&href, Some(&bob))
+        .await
+        .assert_problem(400, "another collection or to a caller with other access");
+    let other = href.replace("/rolie/feeds/incidents", "/rolie/feeds/indicators");
+    app.get(&other, Some(&alice))
+        .await
+        .assert_problem(400, "another collection");
+    app.get("/rolie/feeds/incidents?since=nonsense", Some(&alice))
+        .await
+        .assert_problem(400, "not one this server issued");
+    app.get(&format!("{href}&limit=5&category=x"), Some(&alice))
+        .await
+        .assert_problem(400, "since takes no cursor or filter");
+}
+
+/// RFC 9110 §13.1.2: a poll with nothing new is an empty feed with the same token, and a
+/// conditional repeat is a 304.
+async fn a_poll_with_nothing_new_is_empty_and_revalidates(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.token("poller", "rolie:read", Restriction::Private);
+    app.publish("incidents", fixtures::MINIMAL_V2)
+        .await
+        .assert_status(201);
+    let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
+    let href = sync_href(&head);
+    let response = app.get(&href, Some(&token)).await;
+    response.assert_status(200);
+    let feed = oracle::feed(&response.body);
+    assert!(feed.entries.is_empty());
+    assert_eq!(sync_href(&feed), href);
+    let etag = response.header("etag").expect("an ETag").to_owned();
+    let again = app
+        .send(
+            app.request(reqwest::Method::GET, &href, Some(&token))
+                .header("if-none-match", etag),
+        )
+        .await;
+    again.assert_status(304);
+    // A new entry moves it.
+    app.publish("incidents", &fixtures::incident("NEW-1", "green", "new"))
+        .await
+        .assert_status(201);
+    let feed = oracle::feed(&app.get(&href, Some(&token)).await.body);
+    assert_eq!(feed.entries.len(), 1);
+}
