@@ -529,7 +529,12 @@ pub fn read_service_document(bytes: &[u8], limits: &Limits) -> Result<ServiceDoc
         for ws in node.children().filter(|c| is(*c, ns::APP, "workspace")) {
             let mut collections = Vec::new();
             for c in ws.children().filter(|c| is(*c, ns::APP, "collection")) {
+                let last_change = c
+                    .children()
+                    .find(|a| is(*a, ns::SERVER, "last-change"))
+                    .and_then(|a| crate::timestamp::parse(all_text(a).trim()).ok());
                 collections.push(Collection {
+                    last_change,
                     href: required_attr(c, "href")?,
                     title: single_title(c)?,
                     accept: c

@@ -276,6 +276,13 @@ impl ServiceDocument {
                         }
                     }
                 }
+                if let Some(at) = collection.last_change {
+                    w.text_element(
+                        Tag::new(ns::SERVER, Some("rs"), "last-change")
+                            .declare(Some("rs"), ns::SERVER),
+                        &crate::timestamp::format(at),
+                    );
+                }
                 w.end();
             }
             w.end();
@@ -342,6 +349,7 @@ mod tests {
             workspaces: vec![crate::service::Workspace {
                 title: Text::plain("w"),
                 collections: vec![crate::service::Collection {
+                    last_change: None,
                     href: "https://x/c".into(),
                     title: Text::plain("c"),
                     accept: vec![],

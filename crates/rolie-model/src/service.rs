@@ -29,6 +29,9 @@ pub struct Collection {
     pub accept: Vec<String>,
     /// Inline and out-of-line category lists.
     pub categories: Vec<Categories>,
+    /// When the newest change the reader can see happened (`rs:last-change`, an extension
+    /// of this server, `docs/sync.md`): "anything new here?" without fetching the feed.
+    pub last_change: Option<time::OffsetDateTime>,
 }
 
 /// `app:categories`: inline in a collection, or the root of a category document.

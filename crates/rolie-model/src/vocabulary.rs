@@ -25,6 +25,9 @@ pub mod ns {
     pub const IODEF_1: &str = "urn:ietf:params:xml:ns:iodef-1.0";
     /// IODEF v2, RFC 7970.
     pub const IODEF_2: &str = "urn:ietf:params:xml:ns:iodef-2.0";
+    /// This server's own extension elements (`rs:last-change` in the service document),
+    /// documented in `docs/sync.md`.
+    pub const SERVER: &str = "https://github.com/rolie-server/rolie/blob/main/docs/sync.md#ns";
     /// RFC 9457 Appendix B problem details in XML.
     pub const PROBLEM: &str = "urn:ietf:rfc:7807";
 }
@@ -131,6 +134,9 @@ pub mod property {
     pub const CONTENT_UPDATED_DATE: &str = "urn:ietf:params:rolie:property:content-updated-date";
     /// Private-use prefix (R-8322-7.4-b).
     pub const LOCAL_PREFIX: &str = "urn:ietf:params:rolie:property:local";
+    /// SHA-256 of the content stored here, lower-case hex: lets a mirror verify what it
+    /// fetched (the content response carries the same digest in `Repr-Digest`, RFC 9530).
+    pub const CONTENT_SHA256: &str = "urn:ietf:params:rolie:property:local:content-sha256";
     /// The `Slug` the publisher sent with its POST (RFC 5023 §9.7), kept as a hint.
     pub const SLUG: &str = "urn:ietf:params:rolie:property:local:slug";
     /// The IncidentID `name` (issuing CSIRT), R-CSIRT-PROP-c.

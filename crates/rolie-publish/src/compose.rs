@@ -23,8 +23,9 @@ use crate::submission::{Submission, SubmittedContent};
 const ATOM_ID_NAMESPACE: Uuid = Uuid::from_u128(0x5c1b_7f0e_2a4d_4e9b_9f0d_6b1e_0c7a_3d21);
 
 /// Properties the server derives from content; a publisher's values are replaced.
-const DERIVED_PROPERTIES: [&str; 12] = [
+const DERIVED_PROPERTIES: [&str; 13] = [
     property::CONTENT_ID,
+    property::CONTENT_SHA256,
     property::CONTENT_PUBLISHED_DATE,
     property::CONTENT_UPDATED_DATE,
     property::CONTENT_AUTHOR_NAME,

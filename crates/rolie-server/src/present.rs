@@ -1,10 +1,10 @@
 //! Stored values as Atom and AtomPub documents, with every href absolute (R-PROF-URI-a).
 
 use rolie_authz::ReadableCollection;
-use rolie_model::vocabulary::{information_type, media_type, rel, scheme};
+use rolie_model::vocabulary::{information_type, media_type, property, rel, scheme};
 use rolie_model::{
     Categories, Category, CategoryDocument, Collection as AppCollection, Content, Entry, Feed,
-    Generator, Link, Person, ServiceDocument, Text, Workspace,
+    Generator, Link, Person, RolieProperty, ServiceDocument, Text, Workspace,
 };
 use rolie_store::{Collection, ContentInfo, FeedPage, StoredEntry, VisibleFreshness};
 
@@ -221,10 +221,11 @@ pub fn category_document(name: &str) -> Option<CategoryDocument> {
 pub fn service_document(
     urls: &Urls,
     collections: &[ReadableCollection],
+    last_changes: &[time::OffsetDateTime],
     organization: &str,
 ) -> ServiceDocument {
     let mut workspaces: Vec<Workspace> = Vec::new();
-    for readable in collections {
+    for (i, readable) in collections.iter().enumerate() {
         let c = readable.collection();
         let collection = AppCollection {
             href: urls.feed(&c.spec.name),
@@ -249,6 +250,7 @@ pub fn service_document(
                     }),
             )
             .collect(),
+            last_change: last_changes.get(i).copied(),
         };
         match workspaces
             .iter_mut()
@@ -309,6 +311,10 @@ pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
     e.links.extend(data.links.iter().cloned());
     e.format = data.format.clone();
     e.properties = data.properties.clone();
+    if let ContentInfo::Stored { hash, .. } = &stored.content {
+        e.properties
+            .push(RolieProperty::new(property::CONTENT_SHA256, hash.clone()));
+    }
     e.control = data.control();
     e.source = data.extras.source.clone();
     e.lang = data.extras.lang.clone();

@@ -107,6 +107,7 @@ fn service_category_and_problem_documents_are_well_formed() {
         workspaces: vec![Workspace {
             title: Text::plain("Shared & restricted"),
             collections: vec![Collection {
+                last_change: None,
                 href: "https://x/rolie/feeds/incidents?a=1&b=2".into(),
                 title: Text::plain("Incidents"),
                 accept: vec![media_type::ATOM_ENTRY.into(), media_type::XML.into()],

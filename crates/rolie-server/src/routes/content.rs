@@ -44,7 +44,19 @@ fn harden(headers: &mut HeaderMap) {
     );
 }
 
-/// The stored document, with its media type, byte for byte.
+/// RFC 9530 §3: the digest of the selected representation, whatever content coding
+/// carries it.
+const REPR_DIGEST: http::HeaderName = http::HeaderName::from_static("repr-digest");
+
+/// `sha-256=:BASE64:` from the stored hex digest.
+fn repr_digest(hex_digest: &str) -> Option<HeaderValue> {
+    use base64::Engine as _;
+    let bytes = hex::decode(hex_digest).ok()?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    HeaderValue::from_str(&format!("sha-256=:{encoded}:")).ok()
+}
+
+/// The stored document, with its media type, byte for byte, and its digest (RFC 9530).
 async fn get_content(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -63,6 +75,9 @@ async fn get_content(
         cache_control: PRIVATE,
     };
     let mut response = representation.into_response(&headers);
+    if let Some(digest) = repr_digest(&content.hash) {
+        response.headers_mut().insert(REPR_DIGEST, digest);
+    }
     harden(response.headers_mut());
     Ok(response)
 }

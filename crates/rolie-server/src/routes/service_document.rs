@@ -33,8 +33,9 @@ async fn get_service_document(
     negotiate::choose(&headers, &[media_type::ATOM_SERVICE])?;
     let reader = state.gate.reader(&principal);
     // The validator is a hash of what this caller is shown, not of the store-wide
-    // collections version: creating or changing a collection the caller cannot read must
-    // not move its ETag. Listing the collections is one small query, no rendering.
+    // collections version: creating or changing a collection the caller cannot read, or
+    // an entry it cannot see, must not move its ETag. Listing the collections is one small
+    // query and their freshness is answered from memory; nothing is rendered for a 304.
     let collections = reader.collections().await?;
     if collections.is_empty() && principal.is_anonymous() {
         // Nothing is public here: ask for credentials rather than show an empty repository.
@@ -43,11 +44,17 @@ async fn get_service_document(
         ));
     }
     let mut listed = Vec::with_capacity(collections.len());
+    let mut last_changes = Vec::with_capacity(collections.len());
     for collection in &collections {
         let c = collection.collection();
         let spec = &c.spec;
+        // What the caller can see of each collection's changes: the document states when
+        // the newest happened, and the validator moves with them and with nothing else.
+        let freshness = reader.freshness(collection).await?;
+        last_changes.push(freshness.last_change);
         listed.push(format!(
-            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            freshness.change_seq,
             c.feed_id,
             spec.name,
             spec.title,
@@ -80,8 +87,13 @@ async fn get_service_document(
         respond::xml_type(media_type::ATOM_SERVICE),
         || {
             Bytes::from(
-                present::service_document(&state.urls, &collections, &state.config.organization)
-                    .to_xml(),
+                present::service_document(
+                    &state.urls,
+                    &collections,
+                    &last_changes,
+                    &state.config.organization,
+                )
+                .to_xml(),
             )
         },
     ))

@@ -14,6 +14,8 @@ on_both_backends!(
     a_poller_mirrors_what_it_may_see_while_writers_work,
     tokens_are_bound_to_their_collection_and_caller,
     a_poll_with_nothing_new_is_empty_and_revalidates,
+    content_digests_let_a_mirror_verify_what_it_fetched,
+    the_service_document_says_when_each_collection_changed_for_the_caller,
 );
 
 /// The `rel-sync` href of a feed page.
@@ -271,4 +273,107 @@ async fn a_poll_with_nothing_new_is_empty_and_revalidates(backend: Backend) {
         .assert_status(201);
     let feed = oracle::feed(&app.get(&href, Some(&token)).await.body);
     assert_eq!(feed.entries.len(), 1);
+}
+
+/// RFC 9530: the entry states the SHA-256 of its content, the content response carries it
+/// in `Repr-Digest` (the same whatever the content coding), and a publisher cannot set it.
+async fn content_digests_let_a_mirror_verify_what_it_fetched(backend: Backend) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    let response = app
+        .post(
+            "/rolie/feeds/incidents",
+            media_type::XML,
+            fixtures::RICH_V2,
+            Some(&token),
+        )
+        .await;
+    response.assert_status(201);
+    let entry = oracle::entry(&response.body);
+    let digest = sha2::Sha256::digest(fixtures::RICH_V2.as_bytes());
+    assert_eq!(
+        entry
+            .property_values(rolie_model::vocabulary::property::CONTENT_SHA256)
+            .collect::<Vec<_>>(),
+        [hex::encode(digest)]
+    );
+    let src = entry
+        .link(rel::EDIT_MEDIA)
+        .expect("edit-media")
+        .href
+        .clone();
+    let content = app.get(&src, Some(&token)).await;
+    assert_eq!(content.body, fixtures::RICH_V2.as_bytes());
+    let expected = format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    );
+    assert_eq!(content.header("repr-digest"), Some(expected.as_str()));
+    // A digest sent by the publisher is replaced by the real one.
+    let forged = format!(
+        r#"<entry xmlns="http://www.w3.org/2005/Atom" xmlns:r="urn:ietf:params:xml:ns:rolie-1.0"><title>t</title>
+        <r:property name="urn:ietf:params:rolie:property:local:content-sha256" value="00"/>
+        <content type="application/xml">{}</content></entry>"#,
+        fixtures::MINIMAL_V2.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+    );
+    let response = app
+        .post(
+            "/rolie/feeds/incidents",
+            media_type::ATOM_ENTRY,
+            forged,
+            Some(&token),
+        )
+        .await;
+    response.assert_status(201);
+    let values: Vec<String> = oracle::entry(&response.body)
+        .property_values(rolie_model::vocabulary::property::CONTENT_SHA256)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(values.len(), 1);
+    assert_ne!(values[0], "00");
+}
+
+/// "Anything new anywhere?" in one small request: each collection of the service document
+/// states when the newest change the caller can see happened, and the document revalidates
+/// to a 304 until such a change happens; hidden writes move neither.
+async fn the_service_document_says_when_each_collection_changed_for_the_caller(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let green = app.token("poller", "rolie:read", Restriction::Partner);
+    let path = "/rolie/servicedocument";
+    let first = app.get(path, Some(&green)).await;
+    first.assert_status(200);
+    assert!(first.text().contains("last-change"), "{}", first.text());
+    let last_change = |body: &[u8]| {
+        oracle::service_document(body)
+            .workspaces
+            .iter()
+            .flat_map(|w| &w.collections)
+            .find(|c| c.href.ends_with("/rolie/feeds/incidents"))
+            .and_then(|c| c.last_change)
+            .expect("incidents states its last change")
+    };
+    let before = last_change(&first.body);
+    let etag = first.header("etag").expect("ETag").to_owned();
+    let revalidate = || async {
+        app.send(
+            app.request(reqwest::Method::GET, path, Some(&green))
+                .header("if-none-match", etag.clone()),
+        )
+        .await
+    };
+    app.publish(
+        "incidents",
+        &fixtures::incident("HIDDEN-1", "red", "hidden"),
+    )
+    .await
+    .assert_status(201);
+    revalidate().await.assert_status(304);
+    app.publish("incidents", &fixtures::incident("SEEN-1", "green", "seen"))
+        .await
+        .assert_status(201);
+    let after = revalidate().await;
+    after.assert_status(200);
+    assert!(last_change(&after.body) > before);
 }
