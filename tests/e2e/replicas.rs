@@ -178,3 +178,53 @@ async fn a_write_through_one_replica_is_seen_at_once_through_the_other() {
     a.kill();
     b.kill();
 }
+
+/// A poller keeps its sync token whichever replica answers: the token is sealed with a key
+/// both replicas read from the database, and the window it names is the same log.
+#[tokio::test]
+async fn a_sync_token_from_one_replica_works_on_the_other() {
+    let Some(Replicas { a, b, _dirs, _db }) = Replicas::start("the replica sync test").await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let head = http
+        .get(format!("{}/rolie/feeds/incidents", a.base_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("GET");
+    let head = rolie_testkit::oracle::feed(&head.bytes().await.expect("body"));
+    // The replicas share one public base URL; ask replica b itself.
+    let href = &head
+        .link(rolie_model::vocabulary::rel::SYNC)
+        .expect("a sync link")
+        .href;
+    let sync = format!(
+        "{}{}",
+        b.base_url,
+        &href[href.find("/rolie/feeds/").expect("a feed href")..]
+    );
+    let posted = post_incident(
+        &http,
+        &a.base_url,
+        &admin,
+        fixtures::incident("SYNCED-1", "green", "written on replica a"),
+    )
+    .send()
+    .await
+    .expect("POST");
+    assert_eq!(posted.status(), 201);
+    let changes = http
+        .get(&sync)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sync on replica b");
+    assert_eq!(changes.status(), 200, "replica b opens replica a's token");
+    let changes = rolie_testkit::oracle::feed(&changes.bytes().await.expect("body"));
+    assert_eq!(changes.entries.len(), 1);
+    assert!(changes.entries[0].title.as_plain().contains("SYNCED-1"));
+    a.kill();
+    b.kill();
+}

@@ -50,6 +50,15 @@ impl ReadableCollection {
 }
 
 impl Gate {
+    /// The server's secret named `name` (see [`Store::server_key`]): the server's own
+    /// bookkeeping, open to no caller.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn server_key(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        self.store.server_key(name, candidate).await
+    }
+
     /// A gate over `store` deciding with `authorizer`.
     pub fn new(store: Arc<dyn Store>, authorizer: Arc<dyn Authorizer>) -> Self {
         let memo = Arc::new(memo::Memo::new(store.as_ref()));

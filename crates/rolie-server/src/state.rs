@@ -39,6 +39,8 @@ pub struct Shared {
     pub cache: Arc<RenderCache>,
     /// The audit log's writer.
     pub audit: AuditLog,
+    /// The keys that seal sync tokens, read from the database on first use.
+    sync_key: tokio::sync::OnceCell<crate::sync_token::SyncKey>,
 }
 
 impl AppState {
@@ -63,6 +65,39 @@ impl AppState {
             limits,
             cache,
             audit,
+            sync_key: tokio::sync::OnceCell::new(),
         }))
+    }
+}
+
+impl Shared {
+    /// Reads, or creates on a first start, what the server keeps in the database for
+    /// itself, so that later reads never have to write (on a full or read-only disk they
+    /// keep working). A failure here is retried on first use.
+    ///
+    /// # Errors
+    /// The store is unavailable.
+    pub async fn prepare(&self) -> Result<(), crate::error::ApiError> {
+        self.sync_key().await.map(|_| ())
+    }
+
+    /// The keys that seal sync tokens: the database's secret, created by whichever process
+    /// asks first, so that tokens open on every replica and after restarts.
+    ///
+    /// # Errors
+    /// The store is unavailable.
+    pub(crate) async fn sync_key(
+        &self,
+    ) -> Result<&crate::sync_token::SyncKey, crate::error::ApiError> {
+        use crate::sync_token::{KEY_NAME, SyncKey};
+        self.sync_key
+            .get_or_try_init(|| async {
+                let secret = self
+                    .gate
+                    .server_key(KEY_NAME, &SyncKey::candidate_secret())
+                    .await?;
+                Ok(SyncKey::from_secret(&secret))
+            })
+            .await
     }
 }

@@ -91,6 +91,39 @@ pub(crate) async fn sync(
     Ok(rows.into_iter().map(SyncRow::into_item).collect())
 }
 
+/// The server secret `name`, stored from `candidate` by the first process that asks. Read
+/// first: once it exists, asking never writes, so reads keep working on a full or
+/// read-only disk.
+pub(crate) async fn server_key(
+    pool: &PgPool,
+    name: &str,
+    candidate: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    let stored: Option<Vec<u8>> =
+        sqlx::query_scalar("select secret from server_keys where name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .map_err(map)?;
+    if let Some(secret) = stored {
+        return Ok(secret);
+    }
+    sqlx::query(
+        "insert into server_keys (name, secret, created) values ($1, $2, $3) on conflict (name) do nothing",
+    )
+    .bind(name)
+    .bind(candidate)
+    .bind(timestamp::to_micros(timestamp::now()))
+    .execute(pool)
+    .await
+    .map_err(map)?;
+    sqlx::query_scalar("select secret from server_keys where name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .map_err(map)
+}
+
 const TOKEN_COLUMNS: &str = "select id, subject, label, clearance, collections::text as collections, secret_hash, \
      expires, created, revoked from feed_tokens";
 

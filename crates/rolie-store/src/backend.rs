@@ -462,6 +462,10 @@ macro_rules! impl_store {
                 crate::feed::sync(&self.$read, query).await
             }
 
+            async fn server_key(&self, name: &str, candidate: &[u8]) -> $crate::StoreResult<Vec<u8>> {
+                crate::feed::server_key(&self.$write, name, candidate).await
+            }
+
             async fn changes_since(
                 &self,
                 collection: &$crate::CollectionName,

@@ -128,6 +128,10 @@ pub trait Store: Send + Sync + 'static {
     /// entries whose last change in the window is after `query.after`, oldest first.
     async fn sync(&self, query: &SyncQuery) -> StoreResult<Vec<SyncItem>>;
 
+    /// The server's secret named `name`: `candidate` is stored if there is none yet, and
+    /// the stored one is returned either way, so every process on the database agrees.
+    async fn server_key(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+
     /// The raw change log of a collection above `after`, oldest first, whoever could see
     /// each entry: for the server's own bookkeeping and tests, never for a caller.
     async fn changes_since(

@@ -179,7 +179,9 @@ impl TestAppBuilder {
         }
         chain.push(Arc::new(FeedTokenAuthenticator::new(store.clone())));
         let gate = Gate::new(store.clone(), Arc::new(PolicyAuthorizer::new(self.policy)));
-        let app = rolie_server::app(AppState::new(gate, AuthenticatorChain::new(chain), config));
+        let state = AppState::new(gate, AuthenticatorChain::new(chain), config);
+        state.prepare().await.expect("the server's keys");
+        let app = rolie_server::app(state);
         let mut options = self.options;
         if let Some(ca) = &ca {
             let (chain, key) = ca.server();

@@ -106,7 +106,11 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     if let Some(anonymous) = settings.rate_limits.anonymous {
         config.anonymous_rate_limit = Some(anonymous);
     }
-    let app = rolie_server::app(AppState::new(gate, authn, config));
+    let state = AppState::new(gate, authn, config);
+    if let Err(e) = state.prepare().await {
+        tracing::warn!("the server's keys could not be read yet, retrying on first use: {e}");
+    }
+    let app = rolie_server::app(state);
     let options = ServeOptions {
         tls: tls
             .map(rolie_server::tls_config)

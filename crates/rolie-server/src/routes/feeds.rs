@@ -26,7 +26,7 @@ use crate::present::{self, PageLinks, SyncLinks, SyncedEntry};
 use crate::respond::{self, PRIVATE, PUBLIC};
 use crate::routes::{CollectionPath, entries, view_key};
 use crate::state::AppState;
-use crate::sync_token::SyncToken;
+use crate::sync_token::{SyncKey, SyncToken};
 use rolie_publish as publish;
 
 /// `/rolie/feeds/{collection}`.
@@ -180,14 +180,18 @@ async fn list_entries(
         return Ok(held);
     }
     let view = view_key(&principal);
+    let key = state.sync_key().await?;
     if let Some(since) = &params.since {
         let feed = sync_page(
             &state,
             &reader,
             &collection,
             &freshness,
-            since,
-            &view,
+            SyncRequest {
+                since,
+                view: &view,
+                key,
+            },
             &params,
         )
         .await?;
@@ -219,6 +223,7 @@ async fn list_entries(
             &spec.name,
             SyncToken::at(freshness.change_seq),
             &view,
+            key,
         ),
     };
     let feed = present::feed(
@@ -238,12 +243,25 @@ async fn list_entries(
 }
 
 /// The feed URI that continues sync at `token`.
-fn sync_link(state: &AppState, name: &CollectionName, token: SyncToken, view: &str) -> String {
+fn sync_link(
+    state: &AppState,
+    name: &CollectionName,
+    token: SyncToken,
+    view: &str,
+    key: &SyncKey,
+) -> String {
     state.urls.feed_page(
         name,
         PagePosition::First,
-        &[("since", token.encode(name.as_str(), view))],
+        &[("since", token.encode(key, name.as_str(), view))],
     )
+}
+
+/// A sync request: the token as sent, and what it is opened with.
+struct SyncRequest<'a> {
+    since: &'a str,
+    view: &'a str,
+    key: &'a SyncKey,
 }
 
 /// A page of incremental sync (`docs/sync.md`). A token whose window was served in full
@@ -255,12 +273,12 @@ async fn sync_page(
     reader: &Reader<'_>,
     collection: &ReadableCollection,
     freshness: &VisibleFreshness,
-    since: &str,
-    view: &str,
+    request: SyncRequest<'_>,
     params: &FeedParams,
 ) -> Result<Feed, ApiError> {
+    let SyncRequest { since, view, key } = request;
     let spec = &collection.collection().spec;
-    let token = SyncToken::decode(since, spec.name.as_str(), view)
+    let token = SyncToken::decode(since, key, spec.name.as_str(), view)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let window = if token.is_complete() {
         SyncToken {
@@ -302,7 +320,7 @@ async fn sync_page(
     }
     let links = match items.last() {
         Some(last) if full => SyncLinks {
-            this: sync_link(state, &spec.name, window, view),
+            this: sync_link(state, &spec.name, window, view, key),
             first: state.urls.feed(&spec.name),
             next: Some(sync_link(
                 state,
@@ -312,11 +330,12 @@ async fn sync_page(
                     ..window
                 },
                 view,
+                key,
             )),
             sync: None,
         },
         _ => SyncLinks {
-            this: sync_link(state, &spec.name, window, view),
+            this: sync_link(state, &spec.name, window, view, key),
             first: state.urls.feed(&spec.name),
             next: None,
             sync: Some(sync_link(
@@ -324,6 +343,7 @@ async fn sync_page(
                 &spec.name,
                 SyncToken::at(window.upto),
                 view,
+                key,
             )),
         },
     };

@@ -229,16 +229,28 @@ async fn tokens_are_bound_to_their_collection_and_caller(backend: Backend) {
     let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&alice)).await.body);
     let href = sync_href(&head);
     app.get(&href, Some(&alice)).await.assert_status(200);
+    // The token says nothing about writes its holder cannot see: a red entry leaves a
+    // green reader's sync link as it was.
+    let green_link = || async {
+        sync_href(&oracle::feed(
+            &app.get("/rolie/feeds/incidents", Some(&bob)).await.body,
+        ))
+    };
+    let before = green_link().await;
+    app.publish("incidents", &fixtures::incident("RED-1", "red", "hidden"))
+        .await
+        .assert_status(201);
+    assert_eq!(green_link().await, before);
     app.get(&href, Some(&bob))
         .await
-        .assert_problem(400, "another collection or to a caller with other access");
+        .assert_problem(400, "not issued for this collection and these credentials");
     let other = href.replace("/rolie/feeds/incidents", "/rolie/feeds/indicators");
     app.get(&other, Some(&alice))
         .await
-        .assert_problem(400, "another collection");
+        .assert_problem(400, "not issued for this collection");
     app.get("/rolie/feeds/incidents?since=nonsense", Some(&alice))
         .await
-        .assert_problem(400, "not one this server issued");
+        .assert_problem(400, "start again from the feed's sync link");
     app.get(&format!("{href}&limit=5&category=x"), Some(&alice))
         .await
         .assert_problem(400, "since takes no cursor or filter");
