@@ -10,7 +10,7 @@ use rolie_store::{
     AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, DraftVisibility,
     EntryData, EntryFilter, FeedPage, FeedQuery, FeedToken, NewContent, NewEntry, NewEntryContent,
     NewFeedToken, PagePosition, Store, StoreError, StoreResult, StoredContent, StoredEntry,
-    SyncItem, SyncQuery, Visibility, VisibleFreshness,
+    SyncPage, SyncQuery, Visibility, VisibleFreshness,
 };
 use uuid::Uuid;
 
@@ -57,6 +57,15 @@ impl Gate {
     /// A store failure.
     pub async fn server_key(&self, name: &str, candidate: &[u8]) -> StoreResult<Vec<u8>> {
         self.store.server_key(name, candidate).await
+    }
+
+    /// Removes change-log rows older than `before` (the configured retention): the
+    /// server's own housekeeping, open to no caller.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn prune_changes(&self, before: time::OffsetDateTime) -> StoreResult<u64> {
+        self.store.prune_changes(before).await
     }
 
     /// A gate over `store` deciding with `authorizer`.
@@ -391,7 +400,7 @@ impl Reader<'_> {
         upto: i64,
         after: i64,
         limit: u32,
-    ) -> StoreResult<Vec<SyncItem>> {
+    ) -> StoreResult<SyncPage> {
         self.gate
             .store
             .sync(&SyncQuery {

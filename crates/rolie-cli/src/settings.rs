@@ -136,6 +136,7 @@ pub struct FileConfig {
     max_concurrent_requests: Option<usize>,
     render_cache_bytes: Option<u64>,
     render_cache_entries: Option<u64>,
+    change_log_retention_days: Option<u64>,
     #[serde(default)]
     tls: TlsSection,
     #[serde(default)]
@@ -197,6 +198,8 @@ pub struct Settings {
     pub render_cache_bytes: u64,
     /// Rendered representations kept for reuse, at most.
     pub render_cache_entries: u64,
+    /// How long the change log keeps a change for sync (`None`: forever).
+    pub change_log_retention: Option<Duration>,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
     /// TLS.
@@ -462,6 +465,13 @@ impl Settings {
             render_cache_entries: file
                 .render_cache_entries
                 .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_ENTRIES),
+            change_log_retention: match file
+                .change_log_retention_days
+                .unwrap_or(rolie_server::config::DEFAULT_CHANGE_LOG_RETENTION_DAYS)
+            {
+                0 => None,
+                days => Some(Duration::from_secs(days.saturating_mul(86_400))),
+            },
             idle_timeout: Duration::from_secs(
                 file.idle_timeout_seconds
                     .unwrap_or(defaults.idle_timeout.as_secs())

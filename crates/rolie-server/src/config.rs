@@ -57,10 +57,17 @@ pub struct ServerConfig {
     pub render_cache_bytes: u64,
     /// Rendered representations kept for reuse, at most (0: none).
     pub render_cache_entries: u64,
+    /// How long the change log keeps a change, for incremental sync; `None` keeps it
+    /// forever. Older sync tokens are answered with 410.
+    pub change_log_retention: Option<Duration>,
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
 }
+
+/// Days the change log keeps a change by default: a poller may stay away this long and
+/// still resume from its token.
+pub const DEFAULT_CHANGE_LOG_RETENTION_DAYS: u64 = 90;
 
 impl ServerConfig {
     /// Settings for `base_url` with every other value at its default.
@@ -81,6 +88,9 @@ impl ServerConfig {
             collection_rate_limits: BTreeMap::new(),
             render_cache_bytes: DEFAULT_RENDER_CACHE_BYTES,
             render_cache_entries: DEFAULT_RENDER_CACHE_ENTRIES,
+            change_log_retention: Some(Duration::from_secs(
+                DEFAULT_CHANGE_LOG_RETENTION_DAYS * 86_400,
+            )),
             fingerprint: String::new(),
         }
     }

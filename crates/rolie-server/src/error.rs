@@ -37,6 +37,10 @@ pub enum ApiError {
         /// The `Allow` header value.
         allow: &'static str,
     },
+    /// 410: what was asked for is no longer kept (a sync token older than the change log's
+    /// retention).
+    #[error("{0}")]
+    Gone(String),
     /// 409: duplicate id, information-type mismatch, collection not empty.
     #[error("{0}")]
     Conflict(String),
@@ -95,6 +99,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

@@ -9,6 +9,7 @@ pub mod config;
 mod encode;
 mod envelope;
 pub mod error;
+pub mod housekeeping;
 pub mod negotiate;
 pub mod present;
 pub mod rate_limit;

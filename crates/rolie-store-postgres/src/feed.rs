@@ -73,7 +73,7 @@ pub(crate) async fn changes(
 pub(crate) async fn sync(
     pool: &PgPool,
     query: &rolie_store::SyncQuery,
-) -> Result<Vec<rolie_store::SyncItem>, StoreError> {
+) -> Result<rolie_store::SyncPage, StoreError> {
     static SQL: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| rolie_store::backend::sync_sql("$", "::text"));
     let (level, owner) = rolie_store::backend::audience_filter(&query.visibility);
@@ -82,13 +82,60 @@ pub(crate) async fn sync(
         .bind(query.since)
         .bind(query.upto)
         .bind(i16::try_from(level).unwrap_or(i16::MAX))
-        .bind(owner)
+        .bind(owner.clone())
         .bind(query.after)
         .bind(i64::from(query.page_size()))
         .fetch_all(pool)
         .await
         .map_err(map)?;
-    Ok(rows.into_iter().map(SyncRow::into_item).collect())
+    // Read after the page: pruning only raises floors, so a floor still at or below
+    // `since` now means no row of the window that the caller could see was missing while
+    // the page was read.
+    let floor: i64 = sqlx::query_scalar(
+        "select coalesce(max(pruned_seq), 0) from collection_levels where collection = $1 \
+         and level <= $2 and ($3::text is null or draft_owner = '' or draft_owner = $3)",
+    )
+    .bind(query.collection.as_str())
+    .bind(i16::try_from(level).unwrap_or(i16::MAX))
+    .bind(owner)
+    .fetch_one(pool)
+    .await
+    .map_err(map)?;
+    if floor > query.since {
+        return Ok(rolie_store::SyncPage::Expired { floor });
+    }
+    Ok(rolie_store::SyncPage::Items(
+        rows.into_iter().map(SyncRow::into_item).collect(),
+    ))
+}
+
+/// Removes change-log rows older than `before`; each collection keeps the newest sequence
+/// number removed as its floor. `at` grows with `seq` in every collection (`app:edited`
+/// order), so the rows removed are a prefix of each collection's log.
+pub(crate) async fn prune_changes(
+    pool: &PgPool,
+    before: time::OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let cutoff = timestamp::to_micros(before);
+    let mut tx = pool.begin().await.map_err(map)?;
+    // Each audience remembers the newest removed change that touched it.
+    sqlx::query(
+        "update collection_levels as l set pruned_seq = greatest(l.pruned_seq, coalesce((select max(c.seq) from changes c \
+         where c.collection = l.collection and c.at < $1 \
+         and ((c.before_level = l.level and c.before_owner = l.draft_owner) or (c.after_level = l.level and c.after_owner = l.draft_owner))), 0))",
+    )
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    let removed = sqlx::query("delete from changes where at < $1")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?
+        .rows_affected();
+    tx.commit().await.map_err(map)?;
+    Ok(removed)
 }
 
 /// The server secret `name`, stored from `candidate` by the first process that asks. Read

@@ -80,7 +80,7 @@ pub(crate) async fn changes(
 pub(crate) async fn sync(
     pool: &SqlitePool,
     query: &rolie_store::SyncQuery,
-) -> Result<Vec<rolie_store::SyncItem>, StoreError> {
+) -> Result<rolie_store::SyncPage, StoreError> {
     static SQL: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| rolie_store::backend::sync_sql("?", ""));
     let (level, owner) = rolie_store::backend::audience_filter(&query.visibility);
@@ -89,13 +89,61 @@ pub(crate) async fn sync(
         .bind(query.since)
         .bind(query.upto)
         .bind(level)
-        .bind(owner)
+        .bind(owner.clone())
         .bind(query.after)
         .bind(i64::from(query.page_size()))
         .fetch_all(pool)
         .await
         .map_err(map)?;
-    Ok(rows.into_iter().map(SyncRow::into_item).collect())
+    // Read after the page: pruning only raises floors, so a floor still at or below
+    // `since` now means no row of the window that the caller could see was missing while
+    // the page was read.
+    let floor: i64 = sqlx::query_scalar(
+        "select coalesce(max(pruned_seq), 0) from collection_levels where collection = ? \
+         and level <= ? and (? is null or draft_owner = '' or draft_owner = ?)",
+    )
+    .bind(query.collection.as_str())
+    .bind(level)
+    .bind(owner.clone())
+    .bind(owner)
+    .fetch_one(pool)
+    .await
+    .map_err(map)?;
+    if floor > query.since {
+        return Ok(rolie_store::SyncPage::Expired { floor });
+    }
+    Ok(rolie_store::SyncPage::Items(
+        rows.into_iter().map(SyncRow::into_item).collect(),
+    ))
+}
+
+/// Removes change-log rows older than `before`; each collection keeps the newest sequence
+/// number removed as its floor. `at` grows with `seq` in every collection (`app:edited`
+/// order), so the rows removed are a prefix of each collection's log.
+pub(crate) async fn prune_changes(
+    pool: &SqlitePool,
+    before: time::OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let cutoff = timestamp::to_micros(before);
+    let mut tx = crate::write::WriteTx::begin(pool).await?;
+    // Each audience remembers the newest removed change that touched it.
+    sqlx::query(
+        "update collection_levels as l set pruned_seq = max(l.pruned_seq, coalesce((select max(c.seq) from changes c \
+         where c.collection = l.collection and c.at < ? \
+         and ((c.before_level = l.level and c.before_owner = l.draft_owner) or (c.after_level = l.level and c.after_owner = l.draft_owner))), 0))",
+    )
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    let removed = sqlx::query("delete from changes where at < ?")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// The server secret `name`, stored from `candidate` by the first process that asks. Read

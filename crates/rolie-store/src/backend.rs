@@ -458,8 +458,12 @@ macro_rules! impl_store {
                 crate::feed::list(&self.$read, query).await
             }
 
-            async fn sync(&self, query: &$crate::SyncQuery) -> $crate::StoreResult<Vec<$crate::SyncItem>> {
+            async fn sync(&self, query: &$crate::SyncQuery) -> $crate::StoreResult<$crate::SyncPage> {
                 crate::feed::sync(&self.$read, query).await
+            }
+
+            async fn prune_changes(&self, before: ::time::OffsetDateTime) -> $crate::StoreResult<u64> {
+                crate::feed::prune_changes(&self.$write, before).await
             }
 
             async fn server_key(&self, name: &str, candidate: &[u8]) -> $crate::StoreResult<Vec<u8>> {

@@ -42,6 +42,7 @@ macro_rules! conformance_tests {
             changes_since_pages_through_the_change_log,
             sync_shows_each_caller_only_what_it_could_see,
             sync_keeps_drafts_to_their_publisher_and_its_window_fixed,
+            pruned_changes_expire_older_windows_only,
             feed_tokens_are_stored_listed_and_revoked,
             audit_records_are_appended_and_listed_newest_first
         );

@@ -13,6 +13,7 @@ mod token;
 pub mod conformance;
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use audit::{AuditEntry, AuditRecord};
@@ -28,7 +29,7 @@ pub use paging::{
     DEFAULT_PAGE_SIZE, EntryFilter, FeedPage, FeedQuery, InvalidCursor, MAX_PAGE_SIZE, PageKey,
     PagePosition,
 };
-pub use sync::{MAX_SYNC_PAGE, SyncItem, SyncQuery, SyncState};
+pub use sync::{MAX_SYNC_PAGE, SyncItem, SyncPage, SyncQuery, SyncState};
 pub use token::{FeedToken, NewFeedToken};
 
 /// Result of a store call.
@@ -126,7 +127,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// One page of a sync window as the query's caller sees it (see [`SyncQuery`]):
     /// entries whose last change in the window is after `query.after`, oldest first.
-    async fn sync(&self, query: &SyncQuery) -> StoreResult<Vec<SyncItem>>;
+    /// [`SyncPage::Expired`] when the window starts before changes the log no longer holds.
+    async fn sync(&self, query: &SyncQuery) -> StoreResult<SyncPage>;
+
+    /// Removes change-log rows older than `before` from every collection, remembering per
+    /// collection the newest sequence number removed; returns how many rows went.
+    async fn prune_changes(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
     /// The server's secret named `name`: `candidate` is stored if there is none yet, and
     /// the stored one is returned either way, so every process on the database agrees.

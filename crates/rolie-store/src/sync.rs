@@ -73,3 +73,16 @@ pub struct SyncItem {
     /// Present or gone for this caller.
     pub state: SyncState,
 }
+
+/// A sync page, or the news that the window starts before what the log still holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncPage {
+    /// The entries of the page, oldest last change first.
+    Items(Vec<SyncItem>),
+    /// Changes up to `floor` were removed from the log (retention): a window starting
+    /// before it cannot be answered exactly; the poller starts again from the feed.
+    Expired {
+        /// The newest sequence number removed.
+        floor: i64,
+    },
+}

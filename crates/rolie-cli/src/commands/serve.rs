@@ -95,6 +95,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     config.max_concurrent_requests = settings.max_concurrent_requests;
     config.render_cache_bytes = settings.render_cache_bytes;
     config.render_cache_entries = settings.render_cache_entries;
+    config.change_log_retention = settings.change_log_retention;
     config.fingerprint = settings.fingerprint.clone();
     config.rate_limit = match (settings.rate_limits.per_minute, settings.rate_limits.burst) {
         (Some(per_minute), Some(burst)) => {
@@ -110,6 +111,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     if let Err(e) = state.prepare().await {
         tracing::warn!("the server's keys could not be read yet, retrying on first use: {e}");
     }
+    let _housekeeping = rolie_server::housekeeping::spawn(state.clone());
     let app = rolie_server::app(state);
     let options = ServeOptions {
         tls: tls

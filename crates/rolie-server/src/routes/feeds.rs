@@ -13,7 +13,8 @@ use rolie_model::Feed;
 use rolie_model::timestamp;
 use rolie_model::vocabulary::{media_type, property};
 use rolie_store::{
-    CollectionName, Conflict, EntryFilter, PagePosition, StoreError, SyncState, VisibleFreshness,
+    CollectionName, Conflict, EntryFilter, PagePosition, StoreError, SyncPage, SyncState,
+    VisibleFreshness,
 };
 use time::OffsetDateTime;
 
@@ -289,7 +290,7 @@ async fn sync_page(
     } else {
         token
     };
-    let items = reader
+    let page = reader
         .sync(
             collection,
             window.since,
@@ -298,6 +299,18 @@ async fn sync_page(
             params.limit,
         )
         .await?;
+    let items = match page {
+        SyncPage::Items(items) => items,
+        SyncPage::Expired { .. } => {
+            return Err(ApiError::Gone(format!(
+                "the since token is older than the change log kept here ({}); read the feed again from its head and keep the new sync link",
+                match state.config.change_log_retention {
+                    Some(kept) => format!("{} days", kept.as_secs() / 86_400),
+                    None => "removed under an earlier setting".to_owned(),
+                }
+            )));
+        }
+    };
     let full = items.len() >= params.limit as usize;
     let mut synced = Vec::with_capacity(items.len());
     for item in &items {

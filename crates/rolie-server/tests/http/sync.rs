@@ -16,6 +16,7 @@ on_both_backends!(
     a_poll_with_nothing_new_is_empty_and_revalidates,
     content_digests_let_a_mirror_verify_what_it_fetched,
     the_service_document_says_when_each_collection_changed_for_the_caller,
+    a_token_older_than_the_change_log_is_410_and_the_head_starts_again,
 );
 
 /// The `rel-sync` href of a feed page.
@@ -388,4 +389,26 @@ async fn the_service_document_says_when_each_collection_changed_for_the_caller(b
     let after = revalidate().await;
     after.assert_status(200);
     assert!(last_change(&after.body) > before);
+}
+
+/// Retention: once changes the poller could see are removed from the log, its old token is
+/// answered 410 with a problem document saying to start again from the head, whose new
+/// sync link works.
+async fn a_token_older_than_the_change_log_is_410_and_the_head_starts_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.token("poller", "rolie:read", Restriction::Private);
+    let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
+    let old = sync_href(&head);
+    app.publish("incidents", fixtures::MINIMAL_V2)
+        .await
+        .assert_status(201);
+    app.store
+        .prune_changes(rolie_model::timestamp::now())
+        .await
+        .expect("prune");
+    let response = app.get(&old, Some(&token)).await;
+    response.assert_problem(410, "read the feed again from its head");
+    let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
+    let fresh = app.get(&sync_href(&head), Some(&token)).await;
+    fresh.assert_status(200);
 }

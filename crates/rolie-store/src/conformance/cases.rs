@@ -1337,7 +1337,7 @@ async fn sync_window(
     let mut items = Vec::new();
     let mut after = since;
     loop {
-        let batch = store
+        let crate::SyncPage::Items(batch) = store
             .sync(&crate::SyncQuery {
                 collection: name(collection),
                 visibility: visibility.clone(),
@@ -1347,7 +1347,10 @@ async fn sync_window(
                 limit: page,
             })
             .await
-            .expect("sync");
+            .expect("sync")
+        else {
+            panic!("the window ({since}, {upto}] is within the log");
+        };
         let Some(last) = batch.last() else {
             return items;
         };
@@ -1464,4 +1467,82 @@ pub async fn sync_keeps_drafts_to_their_publisher_and_its_window_fixed(store: Sh
         sync_window(&store, "drafts", &bob, second - 1, second, 10).await,
         [(later.id, Present)]
     );
+}
+
+/// Retention: pruning removes a prefix of the log; a window starting before what is left
+/// is expired, one starting at or after it is answered as before.
+pub async fn pruned_changes_expire_older_windows_only(store: Shared) {
+    use crate::SyncState::Present;
+    with_collection(&store, "pruned").await;
+    let everything = Visibility::everything();
+    let a = insert(&store, "pruned", 1).await;
+    let after_a = last_seq(&store, "pruned").await;
+    let cutoff = rolie_model::timestamp::now();
+    let b = insert(&store, "pruned", 2).await;
+    let upto = last_seq(&store, "pruned").await;
+    assert!(store.prune_changes(cutoff).await.expect("prune") >= 1);
+    let query = |since: i64| crate::SyncQuery {
+        collection: name("pruned"),
+        visibility: everything.clone(),
+        since,
+        upto,
+        after: since,
+        limit: 10,
+    };
+    assert_eq!(
+        store.sync(&query(0)).await.expect("sync"),
+        crate::SyncPage::Expired { floor: after_a },
+        "a window from before the cutoff lost {}",
+        a.id
+    );
+    assert_eq!(
+        sync_window(&store, "pruned", &everything, after_a, upto, 10).await,
+        [(b.id, Present)]
+    );
+    // Pruning again with the same cutoff changes nothing.
+    assert_eq!(store.prune_changes(cutoff).await.expect("prune"), 0);
+
+    // A removed change that only touched a hidden audience expires no one else's window:
+    // pruning tells a caller nothing about writes it could not see.
+    with_collection(&store, "pruned-hidden").await;
+    let green = viewer(Restriction::Partner, DraftVisibility::None);
+    insert_with(
+        &store,
+        "pruned-hidden",
+        1,
+        Restriction::Private,
+        false,
+        "alice",
+    )
+    .await;
+    let cutoff = rolie_model::timestamp::now();
+    let seen = insert_with(
+        &store,
+        "pruned-hidden",
+        2,
+        Restriction::Partner,
+        false,
+        "alice",
+    )
+    .await;
+    let upto = last_seq(&store, "pruned-hidden").await;
+    store.prune_changes(cutoff).await.expect("prune");
+    assert_eq!(
+        sync_window(&store, "pruned-hidden", &green, 0, upto, 10).await,
+        [(seen.id, Present)]
+    );
+    assert!(matches!(
+        store
+            .sync(&crate::SyncQuery {
+                collection: name("pruned-hidden"),
+                visibility: everything.clone(),
+                since: 0,
+                upto,
+                after: 0,
+                limit: 10,
+            })
+            .await
+            .expect("sync"),
+        crate::SyncPage::Expired { .. }
+    ));
 }
