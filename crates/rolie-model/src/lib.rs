@@ -4,6 +4,7 @@ pub mod atom;
 pub mod entry;
 pub mod feed;
 pub mod media;
+pub mod opensearch;
 pub mod problem;
 pub mod read;
 mod render;

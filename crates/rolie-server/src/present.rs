@@ -2,6 +2,7 @@
 
 use rolie_authz::ReadableCollection;
 use rolie_model::vocabulary::{information_type, media_type, property, rel, scheme};
+use rolie_model::xml::{QName, XmlAttribute, XmlElement, XmlNode};
 use rolie_model::{
     Categories, Category, CategoryDocument, Collection as AppCollection, Content, Entry, Feed,
     Generator, Link, Person, RolieProperty, ServiceDocument, Text, Workspace,
@@ -361,7 +362,7 @@ pub fn feed(
     links: PageLinks,
     organization: &str,
 ) -> Feed {
-    let mut f = feed_head(collection, freshness, organization);
+    let mut f = feed_head(urls, collection, freshness, organization);
     f.links
         .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
     f.links
@@ -407,7 +408,7 @@ pub fn sync_feed(
     links: SyncLinks,
     organization: &str,
 ) -> Feed {
-    let mut f = feed_head(collection, freshness, organization);
+    let mut f = feed_head(urls, collection, freshness, organization);
     f.links
         .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
     f.links
@@ -434,7 +435,12 @@ pub fn sync_feed(
 }
 
 /// The head every page of a collection's feed shares.
-fn feed_head(collection: &Collection, freshness: &VisibleFreshness, organization: &str) -> Feed {
+fn feed_head(
+    urls: &Urls,
+    collection: &Collection,
+    freshness: &VisibleFreshness,
+    organization: &str,
+) -> Feed {
     let mut f = Feed::new(
         collection.feed_id.clone(),
         Text::plain(collection.spec.title.clone()),
@@ -450,5 +456,47 @@ fn feed_head(collection: &Collection, freshness: &VisibleFreshness, organization
     });
     f.categories
         .push(collection.spec.information_type_category());
+    f.links.push(
+        Link::new(rel::SEARCH, urls.opensearch(&collection.spec.name))
+            .with_type(media_type::OPENSEARCH),
+    );
+    // R-5023-8-e: where new entries of this feed are posted, and what it takes.
+    f.extensions.push(app_collection(urls, collection));
     f
+}
+
+/// `app:collection` for a feed head.
+fn app_collection(urls: &Urls, collection: &Collection) -> XmlElement {
+    use rolie_model::vocabulary::ns;
+    let element = |namespace: &str, local: &str, prefix: &str| {
+        let mut e = XmlElement::new(QName::new(namespace, local));
+        e.prefix = Some(prefix.to_owned());
+        e
+    };
+    let mut app = element(ns::APP, "collection", "app");
+    app.namespaces = vec![(Some("app".to_owned()), ns::APP.to_owned())];
+    app.attributes.push(XmlAttribute {
+        name: QName::local("href"),
+        prefix: None,
+        value: urls.feed(&collection.spec.name),
+    });
+    let mut title = element(ns::ATOM, "title", "atom");
+    title.namespaces = vec![(Some("atom".to_owned()), ns::ATOM.to_owned())];
+    title
+        .children
+        .push(XmlNode::Text(collection.spec.title.clone()));
+    app.children.push(XmlNode::Element(title));
+    let accepts: Vec<&str> = if collection.spec.accept.is_empty() {
+        vec![""]
+    } else {
+        collection.spec.accept.iter().map(String::as_str).collect()
+    };
+    for accept in accepts {
+        let mut a = element(ns::APP, "accept", "app");
+        if !accept.is_empty() {
+            a.children.push(XmlNode::Text(accept.to_owned()));
+        }
+        app.children.push(XmlNode::Element(a));
+    }
+    app
 }

@@ -22,7 +22,9 @@ use axum::Router;
 use crate::audit::AuditLayer;
 use crate::envelope::EnvelopeLayer;
 use crate::error::ApiError;
-use crate::routes::{admin, categories, content, entries, feeds, health, home, service_document};
+use crate::routes::{
+    admin, categories, content, entries, feeds, health, home, search, service_document,
+};
 use crate::state::AppState;
 
 /// Every path template the router serves (the OpenAPI test checks `openapi/openapi.yaml`
@@ -34,6 +36,7 @@ pub const PATHS: &[&str] = &[
     crate::urls::SERVICE_DOCUMENT_PATH,
     "/rolie/categories/{name}",
     "/rolie/feeds/{collection}",
+    "/rolie/opensearch/{collection}",
     "/rolie/entries/{id}",
     "/rolie/content/{id}",
     "/admin/collections",
@@ -55,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(service_document::routes())
         .merge(categories::routes())
         .merge(feeds::routes())
+        .merge(search::routes())
         .merge(entries::routes())
         .merge(content::routes())
         .merge(admin::routes())

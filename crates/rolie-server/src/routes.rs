@@ -7,6 +7,7 @@ pub mod entries;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod search;
 pub mod service_document;
 
 use axum::extract::{FromRequestParts, Path};

@@ -45,6 +45,11 @@ impl Urls {
         format!("{}/rolie/feeds/{collection}", self.base)
     }
 
+    /// A collection's OpenSearch description (R-OS11-auto-a).
+    pub fn opensearch(&self, collection: &CollectionName) -> String {
+        format!("{}/rolie/opensearch/{collection}", self.base)
+    }
+
     /// A page of a collection's feed, keeping the query's other parameters.
     pub fn feed_page(
         &self,

@@ -66,6 +66,11 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
     let mut scheme = None;
     let mut term = None;
     for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        // An empty parameter is an absent one: OpenSearch clients fill optional template
+        // parameters they do not use with nothing (R-OS11-tmpl-a).
+        if value.is_empty() {
+            continue;
+        }
         let value = value.into_owned();
         match name.as_ref() {
             "cursor" => {

@@ -16,5 +16,6 @@ mod openapi;
 mod profile;
 mod publishing;
 mod robustness;
+mod search;
 mod sync;
 mod unauthenticated;

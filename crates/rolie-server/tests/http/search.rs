@@ -1,0 +1,157 @@
+//! OpenSearch 1.1 on every feed: autodiscovery, a description whose template the feed
+//! really serves, and the feed head naming its collection.
+
+use rolie_model::vocabulary::{media_type, ns, rel};
+use rolie_model::{Restriction, opensearch};
+use rolie_testkit::{Backend, TestApp, fixtures, on_both_backends, oracle, spec};
+
+on_both_backends!(
+    every_feed_page_links_a_description_that_passes_the_opensearch_rules,
+    a_template_filled_in_by_a_client_returns_the_matching_entries,
+    the_feed_head_says_where_to_post,
+    a_collection_the_caller_cannot_read_has_no_description_for_it,
+);
+
+/// The description of the incidents feed, found the way a client finds it.
+async fn description(app: &TestApp, token: &str) -> (String, String) {
+    let feed = oracle::feed(&app.get("/rolie/feeds/incidents", Some(token)).await.body);
+    let link = feed
+        .link(rel::SEARCH)
+        .expect("R-OS11-auto-a: a search link");
+    assert_eq!(link.media_type.as_deref(), Some(media_type::OPENSEARCH));
+    let response = app.get(&link.href, Some(token)).await;
+    response.assert_status(200);
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/opensearchdescription+xml;charset=utf-8"),
+        "R-OS11-type-a"
+    );
+    (link.href.clone(), response.text())
+}
+
+/// R-OS11-auto-a, R-OS11-ns-a, R-OS11-desc-a, R-OS11-desc-b
+async fn every_feed_page_links_a_description_that_passes_the_opensearch_rules(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    let (_, text) = description(&app, &token).await;
+    let document = roxmltree::Document::parse(&text).expect("well-formed");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "OpenSearchDescription");
+    assert_eq!(root.tag_name().namespace(), Some(ns::OPENSEARCH));
+    let children = |name: &str| {
+        root.children()
+            .filter(|c| c.is_element() && c.tag_name().name() == name)
+            .collect::<Vec<_>>()
+    };
+    let short = children("ShortName");
+    assert_eq!(short.len(), 1);
+    assert!(short[0].text().unwrap_or("").chars().count() <= 16);
+    assert_eq!(children("Description").len(), 1);
+    let urls = children("Url");
+    assert!(!urls.is_empty());
+    let atom = urls
+        .iter()
+        .find(|u| u.attribute("type") == Some(media_type::ATOM_FEED))
+        .expect("an Atom results template");
+    let template = atom.attribute("template").expect("template");
+    assert!(template.contains("{searchTerms}"));
+    for prefix in ["time:", "rs:"] {
+        let (declared, _) = prefix.split_at(prefix.len() - 1);
+        assert!(
+            !template.contains(&format!("{{{prefix}"))
+                || root.lookup_namespace_uri(Some(declared)).is_some(),
+            "prefix {declared} is declared"
+        );
+    }
+    assert_eq!(
+        root.lookup_namespace_uri(Some("time")),
+        Some(opensearch::TIME_EXTENSION)
+    );
+}
+
+/// Replaces every template parameter: the search terms by `terms`, the optional ones by
+/// nothing, as OpenSearch clients do (R-OS11-tmpl-a).
+fn fill(template: &str, terms: &str) -> String {
+    let mut url = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        url.push_str(&rest[..open]);
+        let close = rest[open..].find('}').expect("closed parameter") + open;
+        if &rest[open + 1..close] == "searchTerms" {
+            url.push_str(terms);
+        }
+        rest = &rest[close + 1..];
+    }
+    url.push_str(rest);
+    url
+}
+
+/// R-OS11-tmpl-a, R-OS11-resp-a: the filled template is a feed of the matching entries.
+async fn a_template_filled_in_by_a_client_returns_the_matching_entries(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    for (id, text) in [("S-1", "phishing wave against banks"), ("S-2", "port scan")] {
+        app.publish("incidents", &fixtures::incident(id, "green", text))
+            .await
+            .assert_status(201);
+    }
+    let (_, text) = description(&app, &token).await;
+    let document = roxmltree::Document::parse(&text).expect("well-formed");
+    let template = document
+        .descendants()
+        .find(|n| n.tag_name().name() == "Url")
+        .and_then(|u| u.attribute("template"))
+        .expect("template")
+        .to_owned();
+    let response = app.get(&fill(&template, "phishing"), Some(&token)).await;
+    response.assert_status(200);
+    let feed = oracle::feed(&response.body);
+    assert_eq!(feed.entries.len(), 1);
+    assert!(feed.entries[0].title.as_plain().contains("phishing"));
+}
+
+/// R-5023-8-e: the feed head carries app:collection with the feed's POST target.
+async fn the_feed_head_says_where_to_post(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    let body = app.get("/rolie/feeds/incidents", Some(&token)).await.text();
+    let document = roxmltree::Document::parse(&body).expect("well-formed");
+    let collection = document
+        .root_element()
+        .children()
+        .find(|c| {
+            c.is_element()
+                && c.tag_name().namespace() == Some(ns::APP)
+                && c.tag_name().name() == "collection"
+        })
+        .expect("app:collection in the feed head");
+    assert_eq!(
+        collection.attribute("href"),
+        Some(app.url("/rolie/feeds/incidents").as_str())
+    );
+    let accepts: Vec<&str> = collection
+        .children()
+        .filter(|c| c.tag_name().name() == "accept")
+        .filter_map(|c| c.text())
+        .collect();
+    assert!(accepts.contains(&media_type::XML), "{accepts:?}");
+}
+
+/// A description says a collection exists: a caller who may not read it gets the same
+/// answer as for a collection that does not exist.
+async fn a_collection_the_caller_cannot_read_has_no_description_for_it(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .collection(spec("secret", "incident", Restriction::Private, false))
+        .spawn()
+        .await;
+    let narrow = app.token("narrow", "rolie:read:incidents", Restriction::Private);
+    let hidden = app.get("/rolie/opensearch/secret", Some(&narrow)).await;
+    let absent = app
+        .get("/rolie/opensearch/nothing-here", Some(&narrow))
+        .await;
+    assert_eq!(hidden.status, absent.status);
+    assert_eq!(hidden.status, 404);
+    app.get("/rolie/opensearch/incidents", Some(&narrow))
+        .await
+        .assert_status(200);
+}
