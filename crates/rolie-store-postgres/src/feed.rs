@@ -18,7 +18,18 @@ use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, SyncRow, Toke
 const DIALECT: backend::Dialect = backend::Dialect {
     placeholder: |n| format!("${n}"),
     not_draft: "not e.draft",
-    like: "ilike",
+    text_match: |p| {
+        format!(
+            "exists (select 1 from entry_search s where s.entry_id = e.id and s.document @@ to_tsquery('simple', {p}))"
+        )
+    },
+    text_query: |words| {
+        words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    },
     branch_open: "(",
 };
 

@@ -19,7 +19,16 @@ use crate::records::{AuditRow, ChangeRow, ENTRY_COLUMNS, EntryRow, SyncRow, Toke
 const DIALECT: backend::Dialect = backend::Dialect {
     placeholder: |_| "?".to_owned(),
     not_draft: "e.draft = 0",
-    like: "like",
+    text_match: |p| {
+        format!("e.rowid in (select rowid from entries_fts where entries_fts match {p})")
+    },
+    text_query: |words| {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    },
     branch_open: "select * from (",
 };
 

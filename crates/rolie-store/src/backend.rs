@@ -13,7 +13,7 @@ mod feed_sql;
 #[cfg(feature = "sql")]
 mod rows;
 
-pub use feed_sql::{Arg, Dialect, FeedSql, feed_sql};
+pub use feed_sql::{Arg, Dialect, FeedSql, feed_sql, search_words};
 #[cfg(feature = "sql")]
 pub use rows::{AuditRow, ChangeRow, CollectionRow, EntryRow, SyncRow, TokenRow};
 
@@ -137,21 +137,6 @@ pub fn content_info(
             "unknown content kind {other}"
         ))),
     }
-}
-
-/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape character `\`
-/// taken literally (use with `escape '\'`).
-pub fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// Parses a stored change kind.
@@ -513,11 +498,6 @@ macro_rules! impl_store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_metacharacters_are_escaped() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-    }
 
     #[test]
     fn edited_never_goes_backwards() {

@@ -44,7 +44,7 @@ async fn get_description(
     let description = OpenSearchDescription {
         short_name: spec.name.to_string(),
         description: format!(
-            "Search {}: text in titles and summaries, update times, categories; since continues incremental sync (docs/sync.md)",
+            "Search {}: words in titles, summaries and documents, update times, categories; since continues incremental sync (docs/sync.md)",
             spec.title
         ),
         urls: vec![(media_type::ATOM_FEED.to_owned(), template)],

@@ -4,7 +4,6 @@
 use rolie_model::{Restriction, timestamp};
 use uuid::Uuid;
 
-use crate::backend::like_pattern;
 use crate::{DraftVisibility, FeedQuery, PagePosition};
 
 /// A value for one placeholder of the query.
@@ -25,9 +24,11 @@ pub struct Dialect {
     pub placeholder: fn(usize) -> String,
     /// The condition that an entry is not a draft.
     pub not_draft: &'static str,
-    /// The case-insensitive `LIKE` operator (SQLite's `like` folds ASCII only, which is
-    /// good enough for a fallback search).
-    pub like: &'static str,
+    /// The condition that entry `e` matches the full-text query bound at the placeholder.
+    pub text_match: fn(&str) -> String,
+    /// The full-text query for the search words (letters and digits only, lower case),
+    /// each matched as a word prefix, all required.
+    pub text_query: fn(&[String]) -> String,
     /// What opens one level's ordered, limited scan inside the union (SQLite only takes
     /// `order by` and `limit` of a compound member inside a subquery).
     pub branch_open: &'static str,
@@ -112,13 +113,15 @@ impl FeedSql {
             self.sql.push(')');
         }
         if let Some(text) = &filter.text {
-            let pattern = like_pattern(text);
-            let title = self.bind(dialect, Arg::Text(pattern.clone()));
-            let summary = self.bind(dialect, Arg::Text(pattern));
-            let like = dialect.like;
-            self.sql.push_str(&format!(
-                " and (e.title {like} {title} escape '\\' or e.summary {like} {summary} escape '\\')"
-            ));
+            let words = search_words(text);
+            if words.is_empty() {
+                // Nothing to look for: no entry matches punctuation alone.
+                self.sql.push_str(" and 1 = 0");
+            } else {
+                let p = self.bind(dialect, Arg::Text((dialect.text_query)(&words)));
+                self.sql
+                    .push_str(&format!(" and {}", (dialect.text_match)(&p)));
+            }
         }
         self.order_and_limit(query, dialect);
     }
@@ -135,6 +138,17 @@ impl FeedSql {
             " order by e.edited {order}, e.id {order} limit {limit}"
         ));
     }
+}
+
+/// The words of a search: runs of letters and digits, lower case, at most 16 of them.
+/// Anything else separates words, so a query can never carry an operator of the
+/// database's full-text syntax.
+pub fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .take(16)
+        .collect()
 }
 
 /// The query for one page of `query`, selecting `entry_columns` of the entries `e`.
@@ -183,7 +197,8 @@ mod tests {
     const NUMBERED: Dialect = Dialect {
         placeholder: |n| format!("${n}"),
         not_draft: "not e.draft",
-        like: "ilike",
+        text_match: |p| format!("matches({p})"),
+        text_query: |words| words.join(" "),
         branch_open: "(",
     };
 
@@ -221,8 +236,8 @@ mod tests {
             statement.sql,
             "select e.id from entries e where e.collection = $1 \
              and (not e.draft or e.publisher = $2) and (e.edited, e.id) < ($3, $4) \
-             and (e.title ilike $5 escape '\\' or e.summary ilike $6 escape '\\') \
-             order by e.edited desc, e.id desc limit $7"
+             and matches($5) \
+             order by e.edited desc, e.id desc limit $6"
         );
         assert_eq!(
             statement.args,
@@ -231,11 +246,19 @@ mod tests {
                 Arg::Text("alice".into()),
                 Arg::Int(7),
                 Arg::Id(id),
-                Arg::Text("%50\\%%".into()),
-                Arg::Text("%50\\%%".into()),
+                Arg::Text("50".into()),
                 Arg::Int(11),
             ]
         );
+    }
+
+    #[test]
+    fn search_words_hold_letters_and_digits_only() {
+        assert_eq!(
+            search_words("Phishing: \"bank\" OR* NEAR(x) 50%_off ümlaut"),
+            ["phishing", "bank", "or", "near", "x", "50", "off", "ümlaut"]
+        );
+        assert!(search_words("%_- *\"").is_empty());
     }
 
     #[test]
@@ -252,8 +275,8 @@ mod tests {
         assert!(
             statement
                 .sql
-                .ends_with(") e order by e.edited asc, e.id asc limit $11")
+                .ends_with(") e order by e.edited asc, e.id asc limit $9")
         );
-        assert_eq!(statement.args.len(), 11);
+        assert_eq!(statement.args.len(), 9);
     }
 }

@@ -1048,6 +1048,14 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
         if i == 3 {
             e.data.title = Text::plain("Phishing WAVE against Webmail 50%_off");
         }
+        if i == 5 {
+            e.content = NewEntryContent::Stored(NewContent {
+                media_type: media_type::XML.to_owned(),
+                bytes: Bytes::from_static(
+                    b"<doc><note>Ransomware at mail.example.org</note></doc>",
+                ),
+            });
+        }
         entries.push(store.create_entry(e).await.expect("create"));
     }
     let run = |filter: EntryFilter| {
@@ -1148,7 +1156,7 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
         })
         .await,
         ids(3..4),
-        "LIKE wildcards are matched literally"
+        "punctuation separates words and is no operator"
     );
     assert!(
         run(EntryFilter {
@@ -1156,8 +1164,29 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
             ..EntryFilter::default()
         })
         .await
-        .len()
-            == 1
+        .is_empty(),
+        "punctuation alone matches nothing"
+    );
+    // The content is searched too, word by word and by word prefix, host names included.
+    for words in ["ransomware", "Ransom", "mail example", "mail.example.org"] {
+        assert_eq!(
+            run(EntryFilter {
+                text: Some(words.into()),
+                ..EntryFilter::default()
+            })
+            .await,
+            ids(5..6),
+            "{words}"
+        );
+    }
+    assert!(
+        run(EntryFilter {
+            text: Some("ransomware phishing".into()),
+            ..EntryFilter::default()
+        })
+        .await
+        .is_empty(),
+        "every word is required"
     );
     assert_eq!(
         run(EntryFilter {
@@ -1177,6 +1206,29 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
         .await
         .is_empty()
     );
+    // The index follows the writes in their transaction: a replaced document is found by
+    // its new words only, a deleted entry not at all.
+    let replaced = &entries[5];
+    store
+        .update_content(
+            replaced.id,
+            None,
+            NewContent {
+                media_type: media_type::XML.to_owned(),
+                bytes: Bytes::from_static(b"<doc>Credential stuffing</doc>"),
+            },
+            replaced.data.clone(),
+        )
+        .await
+        .expect("replace content");
+    let text = |words: &str| EntryFilter {
+        text: Some(words.into()),
+        ..EntryFilter::default()
+    };
+    assert!(run(text("ransomware")).await.is_empty());
+    assert_eq!(run(text("stuffing")).await, ids(5..6));
+    store.delete_entry(replaced.id, None).await.expect("delete");
+    assert!(run(text("stuffing")).await.is_empty());
 }
 
 /// The change log pages by sequence and keeps deletions.
