@@ -453,6 +453,25 @@ impl Reader<'_> {
         Ok((entry, ReadableCollection(collection)))
     }
 
+    /// An entry of `collection` as the caller sees it now, read from the store and not from
+    /// what earlier requests remembered: a sync page reads its entries after its window
+    /// and must never get a state older than the window's end. `None` when the caller
+    /// does not see it (any more).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn entry_now(
+        &self,
+        collection: &ReadableCollection,
+        id: Uuid,
+    ) -> StoreResult<Option<StoredEntry>> {
+        match self.gate.store.get_entry(id, &self.visibility()).await {
+            Ok(entry) if entry.collection == collection.0.spec.name => Ok(Some(entry)),
+            Ok(_) | Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// An entry's stored content, under the same rule as [`Reader::entry`].
     ///
     /// # Errors

@@ -23,7 +23,7 @@ use crate::path::Path;
 use crate::rules::{
     self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, NestedRestrictions, STATUSES,
 };
-use crate::text::{clean, shown, trim};
+use crate::text::{clean, push_new, resolve_extensible, shown, trim};
 use crate::warnings::Warnings;
 use value::Json;
 
@@ -525,19 +525,10 @@ impl Triage {
 
 /// An enumerated member, with its `ext-` sibling standing in for `ext-value`.
 fn extensible<'a>(node: &'a Json, name: &str, ext: &str) -> Option<&'a str> {
-    match node.get(name).and_then(Json::as_str) {
-        Some("ext-value") => node.get(ext).and_then(Json::as_str),
-        other => other,
-    }
-    .map(str::trim)
-    .filter(|v| !v.is_empty())
-}
-
-/// Appends `value` unless it is empty or already there.
-fn push_new(list: &mut Vec<String>, value: &str) {
-    if !value.is_empty() && !list.iter().any(|v| v == value) {
-        list.push(value.to_owned());
-    }
+    resolve_extensible(
+        node.get(name).and_then(Json::as_str),
+        node.get(ext).and_then(Json::as_str),
+    )
 }
 
 fn count(node: &Json, name: &str) -> usize {

@@ -35,6 +35,27 @@ pub(crate) fn shown(value: &str) -> String {
     format!("\"{}\"", rolie_model::xml::sanitize_text(&cut))
 }
 
+/// Appends `value` unless it is empty or already there.
+pub(crate) fn push_new(list: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}
+
+/// An enumerated value with its `ext-` sibling standing in for `ext-value`, trimmed;
+/// `None` when absent or empty.
+pub(crate) fn resolve_extensible<'a>(
+    value: Option<&'a str>,
+    ext: Option<&'a str>,
+) -> Option<&'a str> {
+    match value {
+        Some("ext-value") => ext,
+        other => other,
+    }
+    .map(str::trim)
+    .filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::path::Path;
 use crate::rules::{
     self, CONTACT_TYPES, Dialect, ExtPolicy, Extensible, Level, NestedRestrictions, STATUSES,
 };
-use crate::text::{clean, shown, trim};
+use crate::text::{clean, push_new, resolve_extensible, shown, trim};
 use crate::warnings::Warnings;
 
 mod sweep;
@@ -623,19 +623,7 @@ fn is_named(node: Node<'_, '_>, namespace: &str, local: &str) -> bool {
 
 /// An enumerated attribute, with its `ext-` sibling standing in for `ext-value`.
 fn extensible<'a>(node: Node<'a, '_>, name: &str, ext: &str) -> Option<&'a str> {
-    match node.attribute(name) {
-        Some("ext-value") => node.attribute(ext),
-        other => other,
-    }
-    .map(str::trim)
-    .filter(|v| !v.is_empty())
-}
-
-/// Appends `value` unless it is empty or already there.
-fn push_new(list: &mut Vec<String>, value: &str) {
-    if !value.is_empty() && !list.iter().any(|v| v == value) {
-        list.push(value.to_owned());
-    }
+    resolve_extensible(node.attribute(name), node.attribute(ext))
 }
 
 /// All character data directly inside `node` (text split by comments included).

@@ -111,6 +111,25 @@ pub fn read_document(
     format.read(body, policy)
 }
 
+/// The level of content marked `marking` (level and TLP colour as written), or, unmarked,
+/// the policy's default level with a warning naming `what` was missing.
+pub(crate) fn level_or_default(
+    marking: Option<(Restriction, String)>,
+    policy: &RestrictionPolicy,
+    missing: &str,
+    warnings: &mut Vec<String>,
+) -> (Restriction, String) {
+    marking.unwrap_or_else(|| {
+        let level = policy.default_level;
+        warnings.push(format!(
+            "{missing}: it is published at the server's default level, {} (TLP:{})",
+            level.term(),
+            level.tlp().to_uppercase()
+        ));
+        (level, level.tlp().to_owned())
+    })
+}
+
 /// Distinct values in first-seen order.
 pub(crate) fn push_new(list: &mut Vec<String>, value: &str) {
     if !value.is_empty() && !list.iter().any(|v| v == value) {

@@ -363,24 +363,18 @@ pub fn feed(
     organization: &str,
 ) -> Feed {
     let mut f = feed_head(urls, collection, freshness, organization);
-    f.links
-        .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
-    f.links
-        .push(Link::new(rel::SERVICE, urls.service_document()).with_type(media_type::ATOM_SERVICE));
-    f.links
-        .push(Link::new(rel::FIRST, links.first).with_type(media_type::ATOM_FEED));
-    if let Some(previous) = links.previous {
-        f.links
-            .push(Link::new(rel::PREVIOUS, previous).with_type(media_type::ATOM_FEED));
-    }
-    if let Some(next) = links.next {
-        f.links
-            .push(Link::new(rel::NEXT, next).with_type(media_type::ATOM_FEED));
-    }
-    f.links
-        .push(Link::new(rel::LAST, links.last).with_type(media_type::ATOM_FEED));
-    f.links
-        .push(Link::new(rel::SYNC, links.sync).with_type(media_type::ATOM_FEED));
+    add_links(
+        &mut f,
+        urls,
+        links.this,
+        [
+            (rel::FIRST, Some(links.first)),
+            (rel::PREVIOUS, links.previous),
+            (rel::NEXT, links.next),
+            (rel::LAST, Some(links.last)),
+            (rel::SYNC, Some(links.sync)),
+        ],
+    );
     f.entries = page.entries.iter().map(|e| entry(urls, e)).collect();
     f
 }
@@ -409,20 +403,16 @@ pub fn sync_feed(
     organization: &str,
 ) -> Feed {
     let mut f = feed_head(urls, collection, freshness, organization);
-    f.links
-        .push(Link::new(rel::SELF, links.this).with_type(media_type::ATOM_FEED));
-    f.links
-        .push(Link::new(rel::SERVICE, urls.service_document()).with_type(media_type::ATOM_SERVICE));
-    f.links
-        .push(Link::new(rel::FIRST, links.first).with_type(media_type::ATOM_FEED));
-    if let Some(next) = links.next {
-        f.links
-            .push(Link::new(rel::NEXT, next).with_type(media_type::ATOM_FEED));
-    }
-    if let Some(sync) = links.sync {
-        f.links
-            .push(Link::new(rel::SYNC, sync).with_type(media_type::ATOM_FEED));
-    }
+    add_links(
+        &mut f,
+        urls,
+        links.this,
+        [
+            (rel::FIRST, Some(links.first)),
+            (rel::NEXT, links.next),
+            (rel::SYNC, links.sync),
+        ],
+    );
     for item in items {
         match item {
             SyncedEntry::Present(stored) => f.entries.push(entry(urls, stored)),
@@ -432,6 +422,26 @@ pub fn sync_feed(
         }
     }
     f
+}
+
+/// `self`, `service`, then each of `others` that is there, all but `service` to feed
+/// documents.
+fn add_links<const N: usize>(
+    f: &mut Feed,
+    urls: &Urls,
+    this: String,
+    others: [(&'static str, Option<String>); N],
+) {
+    f.links
+        .push(Link::new(rel::SELF, this).with_type(media_type::ATOM_FEED));
+    f.links
+        .push(Link::new(rel::SERVICE, urls.service_document()).with_type(media_type::ATOM_SERVICE));
+    for (relation, href) in others {
+        if let Some(href) = href {
+            f.links
+                .push(Link::new(relation, href).with_type(media_type::ATOM_FEED));
+        }
+    }
 }
 
 /// The head every page of a collection's feed shares.

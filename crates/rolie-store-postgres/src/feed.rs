@@ -23,6 +23,11 @@ const DIALECT: backend::Dialect = backend::Dialect {
             "exists (select 1 from entry_search s where s.entry_id = e.id and s.document @@ to_tsquery('simple', {p}))"
         )
     },
+    property_match: |name, value| {
+        format!(
+            "e.data -> 'properties' @> jsonb_build_array(jsonb_build_object('name', {name}::text, 'value', {value}::text))"
+        )
+    },
     text_query: |words| {
         words
             .iter()

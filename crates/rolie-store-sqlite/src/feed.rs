@@ -22,6 +22,12 @@ const DIALECT: backend::Dialect = backend::Dialect {
     text_match: |p| {
         format!("e.rowid in (select rowid from entries_fts where entries_fts match {p})")
     },
+    property_match: |name, value| {
+        format!(
+            "exists (select 1 from json_each(e.data, '$.properties') p \
+             where json_extract(p.value, '$.name') = {name} and json_extract(p.value, '$.value') = {value})"
+        )
+    },
     text_query: |words| {
         words
             .iter()

@@ -116,8 +116,12 @@ pub struct EntryFilter {
     pub updated_before: Option<OffsetDateTime>,
     /// Only entries carrying this category term (in this scheme, when given).
     pub category: Option<(Option<String>, String)>,
-    /// Only entries whose title or summary contains this text, case-insensitively.
+    /// Only entries whose title, summary or content holds these words (word prefixes, all
+    /// required).
     pub text: Option<String>,
+    /// Only entries carrying a `rolie:property` with this name and value (`content-id`,
+    /// say).
+    pub property: Option<(String, String)>,
 }
 
 /// A feed page request.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::stix::clean_text;
-use super::{ContentFormat, Document, Fits, push_new, sniff};
+use super::{ContentFormat, Document, Fits, level_or_default, push_new, sniff};
 use crate::error::PublishError;
 
 /// A MISP event.
@@ -162,15 +162,12 @@ impl<'a> Event<'a> {
 
     fn document(&self, bytes: Bytes, policy: &RestrictionPolicy) -> Document {
         let mut warnings = Vec::new();
-        let (restriction, colour) = self.marking().unwrap_or_else(|| {
-            let level = policy.default_level;
-            warnings.push(format!(
-                "the event carries no tlp: tag: it is published at the server's default level, {} (TLP:{})",
-                level.term(),
-                level.tlp().to_uppercase()
-            ));
-            (level, level.tlp().to_owned())
-        });
+        let (restriction, colour) = level_or_default(
+            self.marking(),
+            policy,
+            "the event carries no tlp: tag",
+            &mut warnings,
+        );
         let threat = self.threat_level.map(threat_level_name);
         let title = format!(
             "{} (MISP event from {})",

@@ -12,7 +12,7 @@ use rolie_model::{
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::{ContentFormat, Document, Fits, push_new, sniff};
+use super::{ContentFormat, Document, Fits, level_or_default, push_new, sniff};
 use crate::error::PublishError;
 
 /// A STIX 2.1 bundle.
@@ -306,15 +306,12 @@ impl<'a> Bundle<'a> {
 
     fn document(&self, bytes: Bytes, policy: &RestrictionPolicy) -> Document {
         let mut warnings = Vec::new();
-        let (restriction, colour) = self.marking().unwrap_or_else(|| {
-            let level = policy.default_level;
-            warnings.push(format!(
-                "the bundle references no TLP marking: it is published at the server's default level, {} (TLP:{})",
-                level.term(),
-                level.tlp().to_uppercase()
-            ));
-            (level, level.tlp().to_owned())
-        });
+        let (restriction, colour) = level_or_default(
+            self.marking(),
+            policy,
+            "the bundle references no TLP marking",
+            &mut warnings,
+        );
         let count = self.objects.len();
         let lead = match self.named() {
             Some((_, name)) => clean(name, TITLE_CHARS),

@@ -65,6 +65,8 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
     };
     let mut scheme = None;
     let mut term = None;
+    let mut property = None;
+    let mut property_value = None;
     for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         // An empty parameter is an absent one: OpenSearch clients fill optional template
         // parameters they do not use with nothing (R-OS11-tmpl-a).
@@ -108,6 +110,14 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
                 params.carried.push(("category-scheme", value));
             }
             "since" => params.since = Some(value),
+            "property" => {
+                property = Some(value.clone());
+                params.carried.push(("property", value));
+            }
+            "property-value" => {
+                property_value = Some(value.clone());
+                params.carried.push(("property-value", value));
+            }
             "q" => {
                 if value.chars().count() > 256 {
                     return Err(ApiError::BadRequest(
@@ -130,6 +140,15 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
             ));
         }
         (None, None) => {}
+    }
+    match (property, property_value) {
+        (Some(name), Some(value)) => params.filter.property = Some((name, value)),
+        (None, None) => {}
+        _ => {
+            return Err(ApiError::BadRequest(
+                "property and property-value go together: the property's name (a URI) and its value".into(),
+            ));
+        }
     }
     if params.since.is_some()
         && (params.position != PagePosition::First || params.filter != EntryFilter::default())
@@ -327,12 +346,9 @@ async fn sync_page(
             SyncState::Gone => gone(),
             // Read as the caller sees it now; if a later change took it out of view, the
             // caller saw it at the end of the window, so a tombstone tells nothing new.
-            SyncState::Present => match reader.entry(item.entry_id).await {
-                Ok((stored, _)) => SyncedEntry::Present(Box::new(stored)),
-                Err(AccessError::Store(StoreError::NotFound) | AccessError::Unauthenticated) => {
-                    gone()
-                }
-                Err(other) => return Err(other.into()),
+            SyncState::Present => match reader.entry_now(collection, item.entry_id).await? {
+                Some(stored) => SyncedEntry::Present(Box::new(stored)),
+                None => gone(),
             },
         });
     }

@@ -39,12 +39,13 @@ async fn get_description(
     // and the feed reads an empty parameter as an absent one (R-OS11-tmpl-a).
     let template = format!(
         "{feed}?q={{searchTerms}}&updated-since={{time:start?}}&updated-before={{time:end?}}\
-         &category={{rs:category?}}&category-scheme={{rs:category-scheme?}}&limit={{count?}}&since={{rs:since?}}"
+         &category={{rs:category?}}&category-scheme={{rs:category-scheme?}}\
+         &property={{rs:property?}}&property-value={{rs:property-value?}}&limit={{count?}}&since={{rs:since?}}"
     );
     let description = OpenSearchDescription {
         short_name: spec.name.to_string(),
         description: format!(
-            "Search {}: words in titles, summaries and documents, update times, categories; since continues incremental sync (docs/sync.md)",
+            "Search {}: words in titles, summaries and documents, update times, categories, properties (content-id, say); since continues incremental sync (docs/sync.md)",
             spec.title
         ),
         urls: vec![(media_type::ATOM_FEED.to_owned(), template)],

@@ -10,6 +10,7 @@ on_both_backends!(
     a_template_filled_in_by_a_client_returns_the_matching_entries,
     the_feed_head_says_where_to_post,
     a_collection_the_caller_cannot_read_has_no_description_for_it,
+    entries_are_found_by_property_and_by_words_of_their_document,
 );
 
 /// The description of the incidents feed, found the way a client finds it.
@@ -154,4 +155,47 @@ async fn a_collection_the_caller_cannot_read_has_no_description_for_it(backend: 
     app.get("/rolie/opensearch/incidents", Some(&narrow))
         .await
         .assert_status(200);
+}
+
+/// Search by `content-id` (the IncidentID) and by a word that appears only inside the IODEF
+/// document, as a poller looking for one incident would.
+async fn entries_are_found_by_property_and_by_words_of_their_document(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.admin_token();
+    for (id, text) in [("FIND-1", "credential stuffing"), ("FIND-2", "port scan")] {
+        app.publish("incidents", &fixtures::incident(id, "green", text))
+            .await
+            .assert_status(201);
+    }
+    let found = |query: &str| {
+        let app = &app;
+        let token = token.clone();
+        let query = query.to_owned();
+        async move {
+            let response = app
+                .get(&format!("/rolie/feeds/incidents?{query}"), Some(&token))
+                .await;
+            response.assert_status(200);
+            oracle::feed(&response.body)
+                .entries
+                .iter()
+                .flat_map(|e| {
+                    e.property_values(rolie_model::vocabulary::property::CONTENT_ID)
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found("property=urn%3Aietf%3Aparams%3Arolie%3Aproperty%3Acontent-id&property-value=FIND-2")
+            .await,
+        ["FIND-2"]
+    );
+    // "EmailTo" is an element of the document, not of the title or summary.
+    assert_eq!(found("q=stuffing").await, ["FIND-1"]);
+    assert_eq!(found("q=emailto&limit=10").await.len(), 2);
+    app.get("/rolie/feeds/incidents?property=urn%3Ax", Some(&token))
+        .await
+        .assert_problem(400, "property and property-value go together");
 }

@@ -26,6 +26,9 @@ pub struct Dialect {
     pub not_draft: &'static str,
     /// The condition that entry `e` matches the full-text query bound at the placeholder.
     pub text_match: fn(&str) -> String,
+    /// The condition that entry `e` carries a property with the name and value bound at
+    /// the two placeholders.
+    pub property_match: fn(&str, &str) -> String,
     /// The full-text query for the search words (letters and digits only, lower case),
     /// each matched as a word prefix, all required.
     pub text_query: fn(&[String]) -> String,
@@ -111,6 +114,12 @@ impl FeedSql {
                 self.sql.push_str(&format!(" and c.scheme = {p}"));
             }
             self.sql.push(')');
+        }
+        if let Some((property, value)) = &filter.property {
+            let name = self.bind(dialect, Arg::Text(property.clone()));
+            let value = self.bind(dialect, Arg::Text(value.clone()));
+            self.sql
+                .push_str(&format!(" and {}", (dialect.property_match)(&name, &value)));
         }
         if let Some(text) = &filter.text {
             let words = search_words(text);
@@ -198,6 +207,7 @@ mod tests {
         placeholder: |n| format!("${n}"),
         not_draft: "not e.draft",
         text_match: |p| format!("matches({p})"),
+        property_match: |n, v| format!("has({n}, {v})"),
         text_query: |words| words.join(" "),
         branch_open: "(",
     };

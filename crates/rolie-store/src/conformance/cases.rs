@@ -1048,6 +1048,12 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
         if i == 3 {
             e.data.title = Text::plain("Phishing WAVE against Webmail 50%_off");
         }
+        if i == 7 {
+            e.data.properties.push(RolieProperty::new(
+                "urn:ietf:params:rolie:property:content-id",
+                "CSIRT-2024-7",
+            ));
+        }
         if i == 5 {
             e.content = NewEntryContent::Stored(NewContent {
                 media_type: media_type::XML.to_owned(),
@@ -1205,6 +1211,19 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
         })
         .await
         .is_empty()
+    );
+    // Properties match by name and exact value, in the query.
+    let property = |name: &str, value: &str| EntryFilter {
+        property: Some((name.into(), value.into())),
+        ..EntryFilter::default()
+    };
+    let content_id = "urn:ietf:params:rolie:property:content-id";
+    assert_eq!(run(property(content_id, "CSIRT-2024-7")).await, ids(7..8));
+    assert!(run(property(content_id, "CSIRT-2024")).await.is_empty());
+    assert!(run(property("urn:other", "CSIRT-2024-7")).await.is_empty());
+    assert!(
+        run(property(content_id, "x' or '1'='1")).await.is_empty(),
+        "values are bound, never spliced"
     );
     // The index follows the writes in their transaction: a replaced document is found by
     // its new words only, a deleted entry not at all.
