@@ -1,9 +1,11 @@
 -- Full-text search over an entry's title, summary and content (its first 256 KiB), kept
 -- by triggers in the same transaction as every write, so a search never sees another
 -- state than the feed. Contentless: the text lives in entries and contents already.
+-- Searches are words and word prefixes, never phrases, so no positions are kept
+-- (detail = none), which makes the index cheaper to keep on every write.
 create virtual table entries_fts using fts5(
     title, summary, body,
-    content = '', contentless_delete = 1,
+    content = '', contentless_delete = 1, detail = none,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
@@ -29,8 +31,9 @@ create trigger entries_fts_delete after delete on entries begin
     delete from entries_fts where rowid = old.rowid;
 end;
 
+-- A new content row belongs to a new entry, not yet indexed (content elsewhere never
+-- becomes stored content).
 create trigger contents_fts_insert after insert on contents begin
-    delete from entries_fts where rowid = (select rowid from entries where id = new.entry_id);
     insert into entries_fts (rowid, title, summary, body)
     select e.rowid, e.title, e.summary, substr(cast(new.bytes as text), 1, 262144)
     from entries e where e.id = new.entry_id;
