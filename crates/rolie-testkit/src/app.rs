@@ -527,6 +527,27 @@ impl TestApp {
         .await
     }
 
+    /// POSTs `body` of `content_type` to `collection` as the administrator, expects 201 and
+    /// returns the created entry as the server wrote it.
+    pub async fn created_entry(
+        &self,
+        collection: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> rolie_model::Entry {
+        let token = self.admin_token();
+        let response = self
+            .post(
+                &format!("/rolie/feeds/{collection}"),
+                content_type,
+                body,
+                Some(&token),
+            )
+            .await;
+        response.assert_status(201);
+        crate::oracle::entry(&response.body)
+    }
+
     /// A collection's change counters, from the store: they move on every stored write.
     pub async fn freshness(&self, collection: &str) -> Freshness {
         self.store

@@ -42,16 +42,9 @@ fn content_of(entry: &rolie_model::Entry) -> (String, String) {
 async fn a_stix_bundle_is_an_indicator_entry_served_back_byte_exact(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.admin_token();
-    let response = app
-        .post(
-            "/rolie/feeds/indicators",
-            media_type::JSON,
-            STIX_C2,
-            Some(&token),
-        )
+    let entry = app
+        .created_entry("indicators", media_type::JSON, STIX_C2)
         .await;
-    response.assert_status(201);
-    let entry = oracle::entry(&response.body);
     assert_eq!(
         entry
             .property_values(property::CONTENT_ID)
@@ -286,17 +279,9 @@ fn percent(value: &str) -> String {
 /// R-CSIRT-IODEF-c: an indicator entry carries its IndicatorIDs as content-id.
 async fn indicator_ids_are_content_ids(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let token = app.admin_token();
-    let response = app
-        .post(
-            "/rolie/feeds/indicators",
-            media_type::JSON,
-            fixtures::JSON,
-            Some(&token),
-        )
+    let entry = app
+        .created_entry("indicators", media_type::JSON, fixtures::JSON)
         .await;
-    response.assert_status(201);
-    let entry = oracle::entry(&response.body);
     let ids: Vec<&str> = entry.property_values(property::CONTENT_ID).collect();
     for id in ["ind-1", "ind-2", "ind-3"] {
         assert!(ids.contains(&id), "{id} in {ids:?}");

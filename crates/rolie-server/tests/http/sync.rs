@@ -295,16 +295,9 @@ async fn content_digests_let_a_mirror_verify_what_it_fetched(backend: Backend) {
     use sha2::Digest as _;
     let app = TestApp::spawn(backend).await;
     let token = app.admin_token();
-    let response = app
-        .post(
-            "/rolie/feeds/incidents",
-            media_type::XML,
-            fixtures::RICH_V2,
-            Some(&token),
-        )
+    let entry = app
+        .created_entry("incidents", media_type::XML, fixtures::RICH_V2)
         .await;
-    response.assert_status(201);
-    let entry = oracle::entry(&response.body);
     let digest = sha2::Sha256::digest(fixtures::RICH_V2.as_bytes());
     assert_eq!(
         entry
