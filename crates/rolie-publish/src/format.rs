@@ -20,6 +20,7 @@ use crate::error::PublishError;
 pub(crate) use iodef::is_xml;
 pub use iodef::{IodefJson, IodefXml};
 pub use misp::Misp;
+pub(crate) use sniff::is_json;
 pub use stix::Stix;
 
 /// Every format, in the order they are asked.
@@ -30,9 +31,9 @@ pub trait ContentFormat: Sync {
     /// Its name in messages ("IODEF", "STIX 2.1 bundle").
     fn name(&self) -> &'static str;
 
-    /// Whether a body sent as `media` is of this format; `body` is looked into only where
-    /// the media type alone does not decide.
-    fn claims(&self, media: &MediaType, body: &[u8]) -> bool;
+    /// Whether an offered body is of this format; its bytes are looked into only where the
+    /// media type alone does not decide.
+    fn claims(&self, offered: &Offered<'_>) -> bool;
 
     /// Validates the body and reads what the entry is made of.
     ///
@@ -40,6 +41,32 @@ pub trait ContentFormat: Sync {
     /// [`PublishError::Malformed`] when the bytes are not well-formed, and
     /// [`PublishError::Invalid`] when they break a rule of the format.
     fn read(&self, body: Bytes, policy: &RestrictionPolicy) -> Result<Document, PublishError>;
+}
+
+/// A body offered to the formats: its media type, its bytes, and the top of a JSON body,
+/// read at most once however many formats look at it.
+pub struct Offered<'a> {
+    /// The media type it was sent as.
+    pub media: &'a MediaType,
+    /// Its bytes.
+    pub body: &'a [u8],
+    top: std::cell::OnceCell<Option<sniff::Top<'a>>>,
+}
+
+impl<'a> Offered<'a> {
+    /// `body`, sent as `media`.
+    pub fn new(media: &'a MediaType, body: &'a [u8]) -> Self {
+        Offered {
+            media,
+            body,
+            top: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The members at the top of a JSON object body; `None` when it is not one.
+    pub(crate) fn json_top(&self) -> Option<&sniff::Top<'a>> {
+        self.top.get_or_init(|| sniff::top(self.body)).as_ref()
+    }
 }
 
 /// Which information types may hold a document (R-8322-6.1.1-a, R-CSIRT-TYPE-a). Types
@@ -84,7 +111,8 @@ pub struct Document {
 
 /// The format that claims a body sent as `media`, if any.
 pub fn format_for(media: &MediaType, body: &[u8]) -> Option<&'static dyn ContentFormat> {
-    FORMATS.iter().copied().find(|f| f.claims(media, body))
+    let offered = Offered::new(media, body);
+    FORMATS.iter().copied().find(|f| f.claims(&offered))
 }
 
 /// Whether some format could take bodies of this media type (before the body is seen).
@@ -128,6 +156,20 @@ pub(crate) fn level_or_default(
         ));
         (level, level.tlp().to_owned())
     })
+}
+
+/// Whitespace collapsed, cut to about `limit` characters.
+pub(crate) fn clean(text: &str, limit: usize) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= limit {
+        return collapsed;
+    }
+    let mut cut: String = collapsed.chars().take(limit).collect();
+    if let Some(space) = cut.rfind(' ') {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    cut
 }
 
 /// Distinct values in first-seen order.

@@ -13,7 +13,7 @@ use rolie_model::RestrictionPolicy;
 
 pub use compose::{new_entry, replaced_content, replaced_entry};
 pub use error::PublishError;
-pub use format::{ContentFormat, Document, FORMATS, Fits, format_for, read_document};
+pub use format::{ContentFormat, Document, FORMATS, Fits, Offered, format_for, read_document};
 pub use submission::{
     Submission, SubmittedContent, accepted_by, is_atom_entry_type, read_atom_entry,
     read_submission, slug,

@@ -66,7 +66,7 @@ pub fn is_atom_entry_type(media: &MediaType) -> bool {
 /// between the HTTP charset and the bytes is an error, not a guess (IODEF-SEC-5).
 fn check_charset(media: &MediaType, body: &[u8]) -> Result<(), PublishError> {
     let utf16_body = body.starts_with(&[0xFE, 0xFF]) || body.starts_with(&[0xFF, 0xFE]);
-    let json = media.essence == media_type::JSON || media.essence.ends_with("+json");
+    let json = format::is_json(media);
     match media
         .param("charset")
         .map(str::to_ascii_lowercase)

@@ -224,18 +224,6 @@ impl From<rolie_publish::PublishError> for ApiError {
     }
 }
 
-impl From<rolie_iodef::IodefError> for ApiError {
-    fn from(error: rolie_iodef::IodefError) -> Self {
-        match error {
-            rolie_iodef::IodefError::Malformed { .. } => ApiError::BadRequest(error.to_string()),
-            rolie_iodef::IodefError::Invalid { ref path, .. } => ApiError::Unprocessable {
-                detail: error.to_string(),
-                path: Some(path.clone()),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

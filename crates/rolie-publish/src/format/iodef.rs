@@ -3,9 +3,10 @@
 
 use bytes::Bytes;
 use rolie_iodef::{IodefDocument, Syntax};
+use rolie_model::vocabulary::media_type;
 use rolie_model::{MediaType, RestrictionPolicy};
 
-use super::{ContentFormat, Document, Fits};
+use super::{ContentFormat, Document, Fits, Offered};
 use crate::error::PublishError;
 
 /// IODEF v1 or v2 XML.
@@ -24,8 +25,8 @@ impl ContentFormat for IodefXml {
         "IODEF"
     }
 
-    fn claims(&self, media: &MediaType, _body: &[u8]) -> bool {
-        is_xml(media)
+    fn claims(&self, offered: &Offered<'_>) -> bool {
+        is_xml(offered.media)
     }
 
     fn read(&self, body: Bytes, policy: &RestrictionPolicy) -> Result<Document, PublishError> {
@@ -38,8 +39,8 @@ impl ContentFormat for IodefJson {
         "JSON IODEF"
     }
 
-    fn claims(&self, media: &MediaType, _body: &[u8]) -> bool {
-        media.essence == "application/json"
+    fn claims(&self, offered: &Offered<'_>) -> bool {
+        offered.media.essence == media_type::JSON
     }
 
     fn read(&self, body: Bytes, policy: &RestrictionPolicy) -> Result<Document, PublishError> {

@@ -5,14 +5,13 @@
 use bytes::Bytes;
 use rolie_model::vocabulary::{format, media_type, property, scheme};
 use rolie_model::{
-    Category, MediaType, Restriction, RestrictionPolicy, RolieFormat, RolieProperty, timestamp,
+    Category, Restriction, RestrictionPolicy, RolieFormat, RolieProperty, timestamp,
 };
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::stix::clean_text;
-use super::{ContentFormat, Document, Fits, level_or_default, push_new, sniff};
+use super::{ContentFormat, Document, Fits, Offered, clean, level_or_default, push_new};
 use crate::error::PublishError;
 
 /// A MISP event.
@@ -26,8 +25,9 @@ impl ContentFormat for Misp {
         "MISP event"
     }
 
-    fn claims(&self, media: &MediaType, body: &[u8]) -> bool {
-        media.essence == media_type::JSON && sniff::top(body).is_some_and(|top| top.event.is_some())
+    fn claims(&self, offered: &Offered<'_>) -> bool {
+        offered.media.essence == media_type::JSON
+            && offered.json_top().is_some_and(|top| top.event.is_some())
     }
 
     fn read(&self, body: Bytes, policy: &RestrictionPolicy) -> Result<Document, PublishError> {
@@ -171,8 +171,8 @@ impl<'a> Event<'a> {
         let threat = self.threat_level.map(threat_level_name);
         let title = format!(
             "{} (MISP event from {})",
-            clean_text(self.info, TITLE_CHARS),
-            clean_text(self.orgc, TITLE_CHARS)
+            clean(self.info, TITLE_CHARS),
+            clean(self.orgc, TITLE_CHARS)
         );
         let mut facts = vec![format!("dated {}", self.date.0)];
         if let Some(threat) = threat {
@@ -185,7 +185,7 @@ impl<'a> Event<'a> {
         let summary = format!(
             "MISP event {} from {} ({}): {} {}, {} {}.",
             self.uuid,
-            clean_text(self.orgc, TITLE_CHARS),
+            clean(self.orgc, TITLE_CHARS),
             facts.join(", "),
             self.attributes,
             if self.attributes == 1 {
@@ -210,10 +210,7 @@ impl<'a> Event<'a> {
                 property::CONTENT_UPDATED_DATE,
                 timestamp::format(self.timestamp.1),
             ),
-            RolieProperty::new(
-                property::CONTENT_AUTHOR_NAME,
-                clean_text(self.orgc, TITLE_CHARS),
-            ),
+            RolieProperty::new(property::CONTENT_AUTHOR_NAME, clean(self.orgc, TITLE_CHARS)),
             RolieProperty::new(property::MISP_INFO, self.info),
             RolieProperty::new(property::MISP_ORGC, self.orgc),
         ];

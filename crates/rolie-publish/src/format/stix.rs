@@ -12,7 +12,7 @@ use rolie_model::{
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::{ContentFormat, Document, Fits, level_or_default, push_new, sniff};
+use super::{ContentFormat, Document, Fits, Offered, clean, level_or_default, push_new};
 use crate::error::PublishError;
 
 /// A STIX 2.1 bundle.
@@ -101,10 +101,12 @@ impl ContentFormat for Stix {
         "STIX 2.1 bundle"
     }
 
-    fn claims(&self, media: &MediaType, body: &[u8]) -> bool {
-        is_stix_type(media)
-            || (media.essence == media_type::JSON
-                && sniff::top(body).is_some_and(|top| top.kind.as_deref() == Some("bundle")))
+    fn claims(&self, offered: &Offered<'_>) -> bool {
+        is_stix_type(offered.media)
+            || (offered.media.essence == media_type::JSON
+                && offered
+                    .json_top()
+                    .is_some_and(|top| top.kind.as_deref() == Some("bundle")))
     }
 
     fn read(&self, body: Bytes, policy: &RestrictionPolicy) -> Result<Document, PublishError> {
@@ -444,25 +446,6 @@ fn tlp_definition(object: &Map<String, Value>) -> Option<String> {
         })?;
     let colour = stated.trim().to_ascii_lowercase();
     Restriction::from_label(&colour).map(|_| colour)
-}
-
-/// Whitespace collapsed, cut to about `limit` characters.
-fn clean(text: &str, limit: usize) -> String {
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= limit {
-        return collapsed;
-    }
-    let mut cut: String = collapsed.chars().take(limit).collect();
-    if let Some(space) = cut.rfind(' ') {
-        cut.truncate(space);
-    }
-    cut.push('…');
-    cut
-}
-
-/// Used by the MISP reader too.
-pub(crate) fn clean_text(text: &str, limit: usize) -> String {
-    clean(text, limit)
 }
 
 #[cfg(test)]
