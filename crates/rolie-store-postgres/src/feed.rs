@@ -107,16 +107,15 @@ pub(crate) async fn sync(
     // Read after the page: pruning only raises floors, so a floor still at or below
     // `since` now means no row of the window that the caller could see was missing while
     // the page was read.
-    let floor: i64 = sqlx::query_scalar(
-        "select coalesce(max(pruned_seq), 0) from collection_levels where collection = $1 \
-         and level <= $2 and ($3::text is null or draft_owner = '' or draft_owner = $3)",
-    )
-    .bind(query.collection.as_str())
-    .bind(i16::try_from(level).unwrap_or(i16::MAX))
-    .bind(owner)
-    .fetch_one(pool)
-    .await
-    .map_err(map)?;
+    static FLOOR: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| rolie_store::backend::sync_floor_sql("$", "::text"));
+    let floor: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(FLOOR.as_str()))
+        .bind(query.collection.as_str())
+        .bind(i16::try_from(level).unwrap_or(i16::MAX))
+        .bind(owner)
+        .fetch_one(pool)
+        .await
+        .map_err(map)?;
     if floor > query.since {
         return Ok(rolie_store::SyncPage::Expired { floor });
     }
@@ -125,8 +124,8 @@ pub(crate) async fn sync(
     ))
 }
 
-/// Removes change-log rows older than `before`; each collection keeps the newest sequence
-/// number removed as its floor. `at` grows with `seq` in every collection (`app:edited`
+/// Removes change-log rows older than `before`; each audience keeps the newest removed
+/// change that touched it as its floor. `at` grows with `seq` in every collection (`app:edited`
 /// order), so the rows removed are a prefix of each collection's log.
 pub(crate) async fn prune_changes(
     pool: &PgPool,
@@ -135,11 +134,9 @@ pub(crate) async fn prune_changes(
     let cutoff = timestamp::to_micros(before);
     let mut tx = pool.begin().await.map_err(map)?;
     // Each audience remembers the newest removed change that touched it.
-    sqlx::query(
-        "update collection_levels as l set pruned_seq = greatest(l.pruned_seq, coalesce((select max(c.seq) from changes c \
-         where c.collection = l.collection and c.at < $1 \
-         and ((c.before_level = l.level and c.before_owner = l.draft_owner) or (c.after_level = l.level and c.after_owner = l.draft_owner))), 0))",
-    )
+    sqlx::query(sqlx::AssertSqlSafe(rolie_store::backend::prune_floors_sql(
+        "$", "greatest",
+    )))
     .bind(cutoff)
     .execute(&mut *tx)
     .await

@@ -228,6 +228,28 @@ pub fn sync_sql(p: &str, owner_cast: &str) -> String {
     )
 }
 
+/// The SQL of a sync's floor: the newest removed change that touched an audience the caller
+/// sees (`{p}1` collection, `{p}2` clearance level, `{p}3` draft owner or null for every
+/// draft), 0 when none was removed.
+pub fn sync_floor_sql(p: &str, owner_cast: &str) -> String {
+    format!(
+        "select coalesce(max(pruned_seq), 0) from collection_levels where collection = {p}1 \
+         and level <= {p}2 and ({p}3{owner_cast} is null or draft_owner = '' or draft_owner = {p}3)"
+    )
+}
+
+/// The SQL that raises each audience's floor to the newest change older than `{p}1` that
+/// touched it, before those changes are removed; `greatest` is the dialect's two-argument
+/// maximum.
+pub fn prune_floors_sql(p: &str, greatest: &str) -> String {
+    format!(
+        "update collection_levels as l set pruned_seq = {greatest}(l.pruned_seq, coalesce((select max(c.seq) from changes c \
+         where c.collection = l.collection and c.at < {p}1 \
+         and ((c.before_level = l.level and c.before_owner = l.draft_owner) \
+         or (c.after_level = l.level and c.after_owner = l.draft_owner))), 0))"
+    )
+}
+
 /// A view's change counters from the one row both backends read: the collection's creation
 /// time, and the newest change sequence and time among the audiences it sees (none yet:
 /// nothing changed, and the creation time stands).
