@@ -314,14 +314,10 @@ async fn sync_page(
     } else {
         token
     };
+    // The store pages by at most MAX_SYNC_PAGE; a page of that many has more after it.
+    let limit = params.limit.clamp(1, rolie_store::MAX_SYNC_PAGE);
     let page = reader
-        .sync(
-            collection,
-            window.since,
-            window.upto,
-            window.after,
-            params.limit,
-        )
+        .sync(collection, window.since, window.upto, window.after, limit)
         .await?;
     let items = match page {
         SyncPage::Items(items) => items,
@@ -335,7 +331,7 @@ async fn sync_page(
             )));
         }
     };
-    let full = items.len() >= params.limit as usize;
+    let full = items.len() >= limit as usize;
     let mut synced = Vec::with_capacity(items.len());
     for item in &items {
         let gone = || SyncedEntry::Gone {
@@ -352,34 +348,24 @@ async fn sync_page(
             },
         });
     }
-    let links = match items.last() {
-        Some(last) if full => SyncLinks {
-            this: sync_link(state, &spec.name, window, view, key),
-            first: state.urls.feed(&spec.name),
-            next: Some(sync_link(
-                state,
-                &spec.name,
-                SyncToken {
-                    after: last.seq,
-                    ..window
-                },
-                view,
-                key,
-            )),
-            sync: None,
-        },
-        _ => SyncLinks {
-            this: sync_link(state, &spec.name, window, view, key),
-            first: state.urls.feed(&spec.name),
-            next: None,
-            sync: Some(sync_link(
-                state,
-                &spec.name,
-                SyncToken::at(window.upto),
-                view,
-                key,
-            )),
-        },
+    // A full page has a next one in the window; the last page says where the next sync
+    // starts.
+    let (next, sync) = match items.last() {
+        Some(last) if full => (
+            Some(SyncToken {
+                after: last.seq,
+                ..window
+            }),
+            None,
+        ),
+        _ => (None, Some(SyncToken::at(window.upto))),
+    };
+    let link = |token: SyncToken| sync_link(state, &spec.name, token, view, key);
+    let links = SyncLinks {
+        this: link(window),
+        first: state.urls.feed(&spec.name),
+        next: next.map(link),
+        sync: sync.map(link),
     };
     Ok(present::sync_feed(
         &state.urls,
