@@ -370,6 +370,19 @@ impl Reader<'_> {
             .await
     }
 
+    /// The caller this reader reads for.
+    pub fn principal(&self) -> &Principal {
+        self.principal
+    }
+
+    /// How many entries of a readable collection the caller sees.
+    pub async fn count(&self, collection: &ReadableCollection) -> StoreResult<i64> {
+        self.gate
+            .store
+            .count_entries(&collection.0.spec.name, &self.visibility())
+            .await
+    }
+
     /// A feed page of a readable collection, filtered by the caller's visibility.
     pub async fn page(
         &self,

@@ -166,6 +166,24 @@ pub(crate) async fn freshness(
     })
 }
 
+/// How many entries of `name` `visibility` sees.
+pub(crate) async fn count_entries(
+    pool: &SqlitePool,
+    name: &CollectionName,
+    visibility: &Visibility,
+) -> Result<i64, StoreError> {
+    let (level, owner) = backend::audience_filter(visibility);
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| backend::count_sql("?", ""));
+    sqlx::query_scalar(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(name.as_str())
+        .bind(level)
+        .bind(owner.as_deref())
+        .fetch_one(pool)
+        .await
+        .map_err(map)
+}
+
 /// One read: the collection's creation time (`NotFound` when there is none) and the newest
 /// change among the audiences `visibility` sees.
 pub(crate) async fn visible_freshness(

@@ -211,6 +211,16 @@ pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) 
     (i64::from(visibility.clearance.level()), owner)
 }
 
+/// The SQL counting the entries of a collection a view sees, the same on both backends but
+/// for placeholders: `{p}1` the collection, `{p}2` the clearance level, `{p}3` the draft
+/// owner (null: every draft; `''`: none). It reads the visibility index only.
+pub fn count_sql(p: &str, owner_cast: &str) -> String {
+    format!(
+        "select count(*) from entries where collection = {p}1 and restriction <= {p}2 \
+         and ({p}3{owner_cast} is null or not draft or publisher = {p}3)"
+    )
+}
+
 /// The SQL of a sync page, the same on both backends but for placeholders: `{p}N` is the
 /// N-th parameter (collection, since, upto, clearance level, draft owner or null for every
 /// draft, after, limit). Entries are folded over the window; an entry is kept when the
@@ -401,6 +411,10 @@ macro_rules! impl_store {
 
             async fn visible_freshness(&self, name: &$crate::CollectionName, visibility: &$crate::Visibility) -> $crate::StoreResult<$crate::VisibleFreshness> {
                 crate::collections::visible_freshness(&self.$read, name, visibility).await
+            }
+
+            async fn count_entries(&self, name: &$crate::CollectionName, visibility: &$crate::Visibility) -> $crate::StoreResult<i64> {
+                crate::collections::count_entries(&self.$read, name, visibility).await
             }
 
             #[::tracing::instrument(skip_all, fields(entry.id = %entry.id, collection.name = %entry.collection))]

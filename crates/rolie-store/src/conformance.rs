@@ -31,6 +31,7 @@ macro_rules! conformance_tests {
             deleted_entries_are_gone_and_leave_tombstones,
             freshness_moves_on_every_write,
             visible_freshness_ignores_writes_the_caller_cannot_see,
+            counts_only_what_the_view_sees,
             edited_increases_strictly_in_commit_order,
             concurrent_creations_fail_alone,
             pages_chain_forward_and_backward_without_gaps,

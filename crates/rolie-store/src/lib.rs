@@ -91,6 +91,15 @@ pub trait Store: Send + Sync + 'static {
         visibility: &Visibility,
     ) -> StoreResult<VisibleFreshness>;
 
+    /// How many entries of a collection `visibility` sees (0 when the collection does not
+    /// exist). Pages for people show it; pollers never need it, so it is counted on demand
+    /// rather than kept per audience by every write.
+    async fn count_entries(
+        &self,
+        name: &CollectionName,
+        visibility: &Visibility,
+    ) -> StoreResult<i64>;
+
     /// Creates an entry and its content. `Conflict` when the collection already holds an
     /// entry with the same `atom:id`; `NotFound` when the collection does not exist.
     async fn create_entry(&self, entry: NewEntry) -> StoreResult<StoredEntry>;

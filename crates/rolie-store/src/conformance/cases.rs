@@ -668,6 +668,53 @@ pub async fn visible_freshness_ignores_writes_the_caller_cannot_see(store: Share
     );
 }
 
+/// Counts (R-PROF-AUTHZ-b): a view counts the entries it could page through and nothing
+/// else: no red entry above its clearance, no one else's draft; its own drafts count.
+pub async fn counts_only_what_the_view_sees(store: Shared) {
+    with_collection(&store, "counted").await;
+    insert(&store, "counted", 1).await;
+    let mut red = sample_entry("counted", 2);
+    red.data.restriction = Restriction::Private;
+    store.create_entry(red).await.expect("create red");
+    let mut alices = sample_entry("counted", 3);
+    alices.data.draft = true;
+    store.create_entry(alices).await.expect("alice's draft");
+    let mut bobs = sample_entry("counted", 4);
+    bobs.data.draft = true;
+    bobs.publisher = "bob".into();
+    store.create_entry(bobs).await.expect("bob's draft");
+    let count = |visibility: Visibility| {
+        let store = store.clone();
+        async move {
+            store
+                .count_entries(&name("counted"), &visibility)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(
+        count(green_view()).await,
+        2,
+        "green bob: one entry, his draft"
+    );
+    assert_eq!(count(Visibility::everything()).await, 4);
+    assert_eq!(
+        count(Visibility {
+            clearance: Restriction::Partner,
+            drafts: DraftVisibility::None,
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        store
+            .count_entries(&name("missing"), &green_view())
+            .await
+            .expect("count"),
+        0
+    );
+}
+
 fn green_view() -> Visibility {
     Visibility {
         clearance: Restriction::Partner,
