@@ -43,6 +43,7 @@ use tracing::Instrument;
 
 use crate::encode::{self, Effort, MIN_COMPRESSED_BYTES};
 use crate::error::{ApiError, InternalCause};
+use crate::html;
 use crate::negotiate::{self, Coding};
 use crate::state::AppState;
 
@@ -125,7 +126,10 @@ struct Asked {
     uri: http::Uri,
     request_id: HeaderValue,
     coding: Coding,
-    prefers_xml: bool,
+    /// The request's `Accept` values, weighed only when there is a problem to write.
+    accept: Vec<HeaderValue>,
+    /// TLS, or behind the declared TLS proxy (an error page offers signing in only then).
+    secure: bool,
 }
 
 impl Shared {
@@ -157,7 +161,17 @@ impl Shared {
             uri: request.uri().clone(),
             request_id,
             coding: chosen.unwrap_or(Coding::Identity),
-            prefers_xml: negotiate::prefers_xml_problems(request.headers()),
+            accept: request
+                .headers()
+                .get_all(http::header::ACCEPT)
+                .iter()
+                .cloned()
+                .collect(),
+            secure: request
+                .extensions()
+                .get::<crate::caller::ConnectionInfo>()
+                .is_some_and(|c| c.tls)
+                || self.state.config.behind_tls_proxy,
         };
         let started = Instant::now();
         let id = asked.request_id.to_str().unwrap_or("-");
@@ -219,9 +233,9 @@ impl Shared {
         if let Some(tag) = coded_tag(response.headers()) {
             response.headers_mut().insert(ETAG, tag);
         }
-        response
-            .headers_mut()
-            .insert(REQUEST_ID, asked.request_id.clone());
+        let headers = response.headers_mut();
+        html::secure(headers);
+        headers.insert(REQUEST_ID, asked.request_id.clone());
         response
     }
 
@@ -268,10 +282,21 @@ impl Shared {
             Ok(id) => problem.with_extension("request_id", id.to_owned()),
             Err(_) => problem,
         };
-        let (body, content_type) = if asked.prefers_xml {
-            (problem.to_xml(), media_type::PROBLEM_XML)
+        let mut accept = HeaderMap::new();
+        for value in &asked.accept {
+            accept.append(http::header::ACCEPT, value.clone());
+        }
+        let page = if negotiate::prefers_html_problems(&accept) {
+            self.error_page(&problem, asked.secure)
         } else {
-            (problem.to_json(), media_type::PROBLEM_JSON)
+            None
+        };
+        let (body, content_type): (Body, &'static str) = match page {
+            Some(page) => (Body::from(page), html::HTML),
+            None if negotiate::prefers_xml_problems(&accept) => {
+                (Body::from(problem.to_xml()), media_type::PROBLEM_XML)
+            }
+            None => (Body::from(problem.to_json()), media_type::PROBLEM_JSON),
         };
         let (mut parts, _) = response.into_parts();
         parts
@@ -296,7 +321,31 @@ impl Shared {
             }
         }
         parts.extensions.insert(problem);
-        Response::from_parts(parts, Body::from(body))
+        Response::from_parts(parts, body)
+    }
+}
+
+impl Shared {
+    /// The problem as a page, for browsers (`None` if the page fails to render, and the
+    /// problem document is sent instead).
+    fn error_page(&self, problem: &Problem, secure: bool) -> Option<bytes::Bytes> {
+        html::render(
+            "error.html",
+            &serde_json::json!({
+                "frame": html::Frame::for_error(&self.state, secure),
+                "problem": serde_json::json!({
+                    "status": problem.status,
+                    "title": problem.title.clone(),
+                    "detail": problem.detail.clone().unwrap_or_default(),
+                    "request_id": problem
+                        .extensions
+                        .get("request_id")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned),
+                }),
+            }),
+        )
+        .ok()
     }
 }
 

@@ -10,6 +10,7 @@ mod encode;
 mod envelope;
 pub mod error;
 pub mod housekeeping;
+pub mod html;
 pub mod negotiate;
 pub mod present;
 pub mod rate_limit;

@@ -196,6 +196,26 @@ pub fn choose_coding(headers: &HeaderMap) -> Option<Coding> {
     best.map(|(coding, _)| coding)
 }
 
+/// Whether the client weighs `text/html` above `other` (browsers do; feed readers, curl and
+/// HTTP libraries, which send `*/*` or name Atom first, do not).
+pub fn prefers_html(headers: &HeaderMap, other: &str) -> bool {
+    if !headers.contains_key(ACCEPT) {
+        return false;
+    }
+    let ranges = accept_ranges(headers);
+    let (Some(html), Some(other)) = (MediaType::parse("text/html"), MediaType::parse(other)) else {
+        return false;
+    };
+    weight(&ranges, &html) > weight(&ranges, &other)
+}
+
+/// Whether an error should be a page rather than a problem document: the client weighs
+/// `text/html` above both problem document types.
+pub fn prefers_html_problems(headers: &HeaderMap) -> bool {
+    prefers_html(headers, rolie_model::vocabulary::media_type::PROBLEM_JSON)
+        && prefers_html(headers, rolie_model::vocabulary::media_type::PROBLEM_XML)
+}
+
 /// Whether the client prefers XML problem documents over JSON ones.
 pub fn prefers_xml_problems(headers: &HeaderMap) -> bool {
     let ranges = accept_ranges(headers);
@@ -228,6 +248,25 @@ mod tests {
     }
 
     const FEED: &str = "application/atom+xml;type=feed";
+
+    /// Browsers get pages; feed readers, curl and libraries keep Atom (issue: negotiated HTML).
+    #[test]
+    fn html_goes_to_browsers_only() {
+        let browser =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        assert!(prefers_html(&accept(browser), FEED));
+        assert!(prefers_html_problems(&accept(browser)));
+        for reader in [
+            "*/*",
+            "application/atom+xml,application/rdf+xml,application/rss+xml,application/x-netcdf,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1",
+            "application/atom+xml, application/rss+xml, text/html;q=0.7, */*;q=0.5",
+            "application/json",
+        ] {
+            assert!(!prefers_html(&accept(reader), FEED), "{reader}");
+        }
+        assert!(!prefers_html(&HeaderMap::new(), FEED));
+        assert!(!prefers_html_problems(&accept("*/*")));
+    }
 
     /// R-HTTP-neg-a, A22
     #[test]

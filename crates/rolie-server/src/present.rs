@@ -275,6 +275,12 @@ pub fn service_document(
     ServiceDocument { workspaces }
 }
 
+/// What changes with the server's way of writing documents rather than with stored data:
+/// part of every feed and entry validator, so an upgrade that writes them differently
+/// (revision 2: every entry links its page, `rel="alternate" type="text/html"`) moves
+/// validators clients hold.
+pub const REVISION: &[u8] = b"2";
+
 /// An entry as served, standalone or in a feed: the same full representation both ways,
 /// with the links a standalone entry needs (R-8322-6.2.5-a/b, spec-rolie A8).
 pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
@@ -309,6 +315,18 @@ pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
     );
     e.links
         .push(Link::new(rel::SERVICE, urls.service_document()).with_type(media_type::ATOM_SERVICE));
+    // Feed readers open an entry at its alternate link: the entry's own URI, which a
+    // browser gets as a page. A publisher's own HTML alternate stands instead (RFC 4287
+    // §4.2.7.2 allows one alternate per type and language).
+    let publisher_page = data.links.iter().any(|l| {
+        l.rel.as_deref().is_none_or(|r| r == rel::ALTERNATE)
+            && l.media_type.as_deref() == Some("text/html")
+            && l.hreflang.is_none()
+    });
+    if !publisher_page {
+        e.links
+            .push(Link::new(rel::ALTERNATE, urls.entry(stored.id)).with_type("text/html"));
+    }
     e.links.extend(data.links.iter().cloned());
     e.format = data.format.clone();
     e.properties = data.properties.clone();

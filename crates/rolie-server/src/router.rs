@@ -3,6 +3,8 @@
 //! | path | methods |
 //! |---|---|
 //! | `/` | GET |
+//! | `/login` | GET |
+//! | `/assets/{file}` | GET |
 //! | `/healthz`, `/readyz` | GET |
 //! | `/rolie/servicedocument` | GET |
 //! | `/rolie/categories/{name}` | GET |
@@ -23,7 +25,8 @@ use crate::audit::AuditLayer;
 use crate::envelope::EnvelopeLayer;
 use crate::error::ApiError;
 use crate::routes::{
-    admin, categories, content, entries, feeds, health, home, search, service_document,
+    admin, assets, categories, content, entries, feeds, health, home, login, search,
+    service_document,
 };
 use crate::state::AppState;
 
@@ -31,6 +34,8 @@ use crate::state::AppState;
 /// against this list and against the methods each path answers).
 pub const PATHS: &[&str] = &[
     "/",
+    crate::html::LOGIN_PATH,
+    "/assets/{file}",
     "/healthz",
     "/readyz",
     crate::urls::SERVICE_DOCUMENT_PATH,
@@ -54,6 +59,8 @@ async fn fallback(uri: http::Uri) -> ApiError {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(home::routes())
+        .merge(login::routes())
+        .merge(assets::routes())
         .merge(health::routes())
         .merge(service_document::routes())
         .merge(categories::routes())

@@ -1,12 +1,14 @@
 //! Resources, one module each, with their handlers next to their routes (STYLE §2).
 
 pub mod admin;
+pub mod assets;
 pub mod categories;
 pub mod content;
 pub mod entries;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod login;
 pub mod search;
 pub mod service_document;
 

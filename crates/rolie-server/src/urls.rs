@@ -35,6 +35,11 @@ impl Urls {
         &self.base
     }
 
+    /// Any path of this server (`/`, `/login`, an asset), absolute.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// The service document.
     pub fn service_document(&self) -> String {
         format!("{}{SERVICE_DOCUMENT_PATH}", self.base)

@@ -6,18 +6,20 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use rolie_model::vocabulary::media_type;
-use rolie_store::StoredEntry;
+use rolie_store::{ContentInfo, StoredEntry};
 
 use crate::body::read_bounded;
 use crate::caller::Caller;
 use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
+use crate::html::document::DocumentView;
+use crate::html::{self, Browser, PageRequest, views};
 use crate::negotiate::{self, content_type};
 use crate::present;
 use crate::respond::{self, PRIVATE, Representation};
-use crate::routes::EntryPath;
+use crate::routes::{EntryPath, view_key};
 use crate::state::AppState;
 use rolie_publish as publish;
 
@@ -40,6 +42,7 @@ pub fn validators(state: &AppState, entry: &StoredEntry) -> Validators {
             entry.etag.as_bytes(),
             state.urls.base().as_bytes(),
             state.config.organization.as_bytes(),
+            present::REVISION,
         ],
         Some(entry.edited),
     )
@@ -82,8 +85,12 @@ async fn get_entry(
     State(state): State<AppState>,
     Caller(principal): Caller,
     EntryPath(id): EntryPath,
+    Browser(browser): Browser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if browser.wants_html {
+        return entry_page(&state, &principal, id, browser, &headers).await;
+    }
     negotiate::choose(&headers, &[media_type::ATOM_ENTRY])?;
     let (entry, _) = state.gate.reader(&principal).entry(id).await?;
     // The entry document is the same for every caller who may see it: one rendering
@@ -100,6 +107,58 @@ async fn get_entry(
         respond::xml_type(media_type::ATOM_ENTRY),
         || document(&state, &entry),
     ))
+}
+
+/// The entry as a page: its metadata, and its document as a readable tree. The page shows
+/// who is signed in, so its validators include the caller's view.
+async fn entry_page(
+    state: &AppState,
+    principal: &rolie_authz::Principal,
+    id: uuid::Uuid,
+    browser: PageRequest,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let reader = state.gate.reader(principal);
+    let (entry, collection) = reader.entry(id).await?;
+    let validators = Validators::hashed(
+        "eh",
+        &[
+            entry.etag.as_bytes(),
+            state.urls.base().as_bytes(),
+            state.config.organization.as_bytes(),
+            present::REVISION,
+            view_key(principal).as_bytes(),
+            &[u8::from(browser.secure)],
+        ],
+        Some(entry.edited),
+    );
+    let answer = respond::Cacheable {
+        validators: &validators,
+        vary: VARY,
+        cache_control: PRIVATE,
+    };
+    if let Some(held) = answer.held(state, headers) {
+        return Ok(held);
+    }
+    let document = match &entry.content {
+        ContentInfo::Stored { .. } => {
+            let content = reader.content(id).await?;
+            DocumentView::of(&content.media_type, &content.bytes)
+        }
+        ContentInfo::External { .. } => {
+            DocumentView::note("The document is kept elsewhere; follow its link above.")
+        }
+    };
+    let body = html::render(
+        "entry.html",
+        &serde_json::json!({
+            "frame": html::Frame::new(state, Some(principal), browser.secure),
+            "collection": views::CollectionHead::of(&state.urls, collection.collection()),
+            "entry": views::EntryView::of(&state.urls, &entry),
+            "document": document,
+        }),
+    )?;
+    Ok(answer.render(state, headers, HeaderValue::from_static(html::HTML), body))
 }
 
 /// Replaces the entry's metadata with the client's full representation (R-5023-9.3-a);

@@ -9,9 +9,9 @@ use bytes::Bytes;
 use http::header::{CONTENT_LOCATION, LOCATION};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use rolie_authz::{AccessError, ReadableCollection, Reader};
-use rolie_model::Feed;
 use rolie_model::timestamp;
 use rolie_model::vocabulary::{media_type, property};
+use rolie_model::{Feed, Restriction};
 use rolie_store::{
     CollectionName, Conflict, EntryFilter, PagePosition, StoreError, SyncPage, SyncState,
     VisibleFreshness,
@@ -22,6 +22,7 @@ use crate::body::read_bounded;
 use crate::caller::Caller;
 use crate::conditional::Validators;
 use crate::error::ApiError;
+use crate::html::{self, Browser, PageRequest, views};
 use crate::negotiate::{self, content_type};
 use crate::present::{self, PageLinks, SyncLinks, SyncedEntry};
 use crate::respond::{self, PRIVATE, PUBLIC};
@@ -166,6 +167,7 @@ async fn list_entries(
     State(state): State<AppState>,
     Caller(principal): Caller,
     CollectionPath(name): CollectionPath,
+    Browser(browser): Browser,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -173,7 +175,11 @@ async fn list_entries(
         .limits
         .check_collection(name.as_str(), &principal.subject)?;
     let params = feed_params(query.as_deref(), &state)?;
-    negotiate::choose(&headers, &[media_type::ATOM_FEED])?;
+    // Sync pages are for programs: always Atom.
+    let html = browser.wants_html && params.since.is_none();
+    if !html {
+        negotiate::choose(&headers, &[media_type::ATOM_FEED])?;
+    }
     let reader = state.gate.reader(&principal);
     let collection = reader.collection(&name).await?;
     // Freshness first, page second: a write in between only costs one extra 200 later,
@@ -185,7 +191,7 @@ async fn list_entries(
         PRIVATE
     };
     let validators = Validators::hashed(
-        "f",
+        if html { "fh" } else { "f" },
         &[
             collection.collection().feed_id.as_bytes(),
             &freshness.change_seq.to_be_bytes(),
@@ -193,6 +199,8 @@ async fn list_entries(
             query.as_deref().unwrap_or("").as_bytes(),
             state.urls.base().as_bytes(),
             state.config.organization.as_bytes(),
+            present::REVISION,
+            &[u8::from(html && browser.secure)],
         ],
         Some(freshness.last_change),
     );
@@ -237,6 +245,18 @@ async fn list_entries(
         .await?;
     let spec = &collection.collection().spec;
     let link = |position: PagePosition| state.urls.feed_page(&spec.name, position, &params.carried);
+    if html {
+        let body = feed_page(
+            &state,
+            &principal,
+            &collection,
+            &browser,
+            &params,
+            &page,
+            &link,
+        )?;
+        return Ok(answer.render(&state, &headers, HeaderValue::from_static(html::HTML), body));
+    }
     let links = PageLinks {
         this: link(params.position),
         first: link(PagePosition::First),
@@ -265,6 +285,52 @@ async fn list_entries(
         respond::xml_type(media_type::ATOM_FEED),
         Bytes::from(feed.to_xml()),
     ))
+}
+
+/// A feed page for people: the entries of `page` as rows, paging links that keep the
+/// query, and the search form filled in with it.
+fn feed_page(
+    state: &AppState,
+    principal: &rolie_authz::Principal,
+    collection: &ReadableCollection,
+    request: &PageRequest,
+    params: &FeedParams,
+    page: &rolie_store::FeedPage,
+    link: &dyn Fn(PagePosition) -> String,
+) -> Result<Bytes, ApiError> {
+    let level_term = match &params.filter.category {
+        Some((None, term)) => Some(term.as_str()),
+        _ => None,
+    };
+    let levels: Vec<_> = Restriction::ALL
+        .iter()
+        .map(|level| {
+            serde_json::json!({
+                "term": level.term(),
+                "label": format!("TLP:{} ({})", level.tlp().to_uppercase(), level.term()),
+                "selected": level_term == Some(level.term()),
+            })
+        })
+        .collect();
+    html::render(
+        "feed.html",
+        &serde_json::json!({
+            "frame": html::Frame::new(state, Some(principal), request.secure),
+            "collection": views::CollectionHead::of(&state.urls, collection.collection()),
+            "entries": page.entries.iter().map(|e| views::EntryRow::of(&state.urls, e)).collect::<Vec<_>>(),
+            "search": serde_json::json!({
+                "q": params.filter.text.clone().unwrap_or_default(),
+                "levels": levels,
+                "active": params.filter != EntryFilter::default(),
+            }),
+            "paging": serde_json::json!({
+                "first": link(PagePosition::First),
+                "last": link(PagePosition::Last),
+                "previous": page.previous.map(link),
+                "next": page.next.map(link),
+            }),
+        }),
+    )
 }
 
 /// The feed URI that continues sync at `token`.

@@ -1,13 +1,17 @@
-//! `/`: a small page for people, linking the service document (R-PROF-DISC-b).
+//! `/`: the page people land on (R-PROF-DISC-b): what this server is, what the visitor
+//! can do here, and the collections it may read.
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse};
+use axum::response::Response;
 use axum::routing::get;
-use http::HeaderValue;
 use http::header::LINK;
-use rolie_model::xml::escape_attribute;
+use http::{HeaderMap, HeaderValue};
 
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::html::{Browser, PageRequest};
+use crate::routes::service_document::{CollectionsPage, collections_page, listing};
 use crate::state::AppState;
 
 /// `/`.
@@ -15,20 +19,37 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(get_home))
 }
 
-async fn get_home(State(state): State<AppState>) -> impl IntoResponse {
-    let service = state.urls.service_document();
-    let service = escape_attribute(&service);
-    let organization = escape_attribute(&state.config.organization);
-    let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{organization} – ROLIE</title>\
-         <link rel=\"service\" type=\"application/atomsvc+xml\" href=\"{service}\"></head>\
-         <body><h1>{organization}</h1><p>This is a ROLIE (RFC 8322) repository of security incident reports.</p>\
-         <p>Start at the <a href=\"{service}\">service document</a>; feeds need a bearer token.</p></body></html>\n"
-    );
-    let link = HeaderValue::from_str(&format!(
+/// Always a page (every client gets HTML here); the `Link` header points programs to the
+/// service document. A visitor with nothing to read is told how to sign in, not refused.
+async fn get_home(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Browser(page): Browser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reader = state.gate.reader(&principal);
+    let listing = listing(&reader).await?;
+    let mut response = collections_page(
+        &state,
+        &reader,
+        &listing,
+        CollectionsPage {
+            prefix: "hh",
+            heading: "Collections",
+            intro: true,
+            request: PageRequest {
+                wants_html: true,
+                ..page
+            },
+        },
+        &headers,
+    )
+    .await?;
+    if let Ok(link) = HeaderValue::from_str(&format!(
         "<{}>; rel=\"service\"; type=\"application/atomsvc+xml\"",
         state.urls.service_document()
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""));
-    ([(LINK, link)], Html(page))
+    )) {
+        response.headers_mut().insert(LINK, link);
+    }
+    Ok(response)
 }

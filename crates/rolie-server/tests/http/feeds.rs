@@ -452,11 +452,7 @@ async fn an_accept_naming_nothing_served_gets_the_default_and_an_exclusion_gets_
 ) {
     let app = TestApp::spawn(backend).await;
     let token = app.admin_token();
-    for accept in [
-        "application/atom+xml;q=0",
-        "application/json, */*;q=0",
-        "text/html, application/*;q=0",
-    ] {
+    for accept in ["application/atom+xml;q=0", "application/json, */*;q=0"] {
         let response = app
             .send(
                 app.request(Method::GET, "/rolie/feeds/incidents", Some(&token))
@@ -468,11 +464,9 @@ async fn an_accept_naming_nothing_served_gets_the_default_and_an_exclusion_gets_
     for accept in [
         "application/json",
         "application/atom+xml;type=entry",
-        "text/html",
         "application/atom+xml",
         "application/atom+xml;type=feed",
         "*/*",
-        "text/html, application/*;q=0.5",
     ] {
         let response = app
             .send(
@@ -493,6 +487,26 @@ async fn an_accept_naming_nothing_served_gets_the_default_and_an_exclusion_gets_
                 .header("vary")
                 .unwrap_or_default()
                 .contains("Accept"),
+            "{accept}"
+        );
+    }
+    // A client that prefers HTML gets the feed's page, also when it excludes Atom
+    // (docs/pages.md).
+    for accept in [
+        "text/html",
+        "text/html, application/*;q=0.5",
+        "text/html, application/*;q=0",
+    ] {
+        let response = app
+            .send(
+                app.request(Method::GET, "/rolie/feeds/incidents", Some(&token))
+                    .header("accept", accept),
+            )
+            .await;
+        response.assert_status(200);
+        assert_eq!(
+            response.header("content-type"),
+            Some("text/html; charset=utf-8"),
             "{accept}"
         );
     }

@@ -13,6 +13,7 @@ mod entries;
 mod errors;
 mod feeds;
 mod openapi;
+mod pages;
 mod profile;
 mod publishing;
 mod robustness;
