@@ -3,6 +3,7 @@
 //! the health check, the clients people run; and the files that tell how to run it: the
 //! container deployment and the README.
 
+mod browser;
 mod clients;
 mod config;
 mod deployment;
