@@ -1,12 +1,12 @@
 //! RFC 9457 problem details, in JSON and in XML (Appendix B).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::vocabulary::ns;
 use crate::xml::{Tag, XmlWriter};
 
 /// A problem document: what went wrong, for the client to read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     /// URI identifying the problem type; `about:blank` when the status says it all.
     #[serde(rename = "type")]

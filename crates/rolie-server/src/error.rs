@@ -44,6 +44,16 @@ pub enum ApiError {
     /// 409: duplicate id, information-type mismatch, collection not empty.
     #[error("{0}")]
     Conflict(String),
+    /// 409: the entry is published already, at `existing` (the caller can see it: see
+    /// `publish::atom_id_for`), named in the problem's `existing` member for clients that
+    /// revise it (`rolie push --update`).
+    #[error("{detail}")]
+    Duplicate {
+        /// What is in the way.
+        detail: String,
+        /// The entry's URI.
+        existing: Option<String>,
+    },
     /// 412: If-Match does not match.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -100,7 +110,7 @@ impl ApiError {
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -127,6 +137,12 @@ impl ApiError {
             } => problem
                 .with_detail(detail.clone())
                 .with_extension("path", path.clone()),
+            ApiError::Duplicate {
+                detail,
+                existing: Some(existing),
+            } => problem
+                .with_detail(detail.clone())
+                .with_extension("existing", existing.clone()),
             other => problem.with_detail(other.to_string()),
         }
     }

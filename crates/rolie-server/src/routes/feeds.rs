@@ -512,12 +512,16 @@ async fn create_entry(
                 existing, ..
             })) => {
                 let what = incident.unwrap_or_else(|| "this entry".to_owned());
-                let entry = existing.map_or_else(String::new, |id| {
-                    format!(" as {}", state.urls.entry(id))
-                });
-                ApiError::Conflict(format!(
-                    "{what} is already published in collection {name} at this restriction level{entry}; to revise it, PUT the new document to that entry's edit-media URI"
-                ))
+                let existing = existing.map(|id| state.urls.entry(id));
+                let entry = existing
+                    .as_ref()
+                    .map_or_else(String::new, |uri| format!(" as {uri}"));
+                ApiError::Duplicate {
+                    detail: format!(
+                        "{what} is already published in collection {name} at this restriction level{entry}; to revise it, PUT the new document to that entry's edit-media URI"
+                    ),
+                    existing,
+                }
             }
             e => e.into(),
         })?;

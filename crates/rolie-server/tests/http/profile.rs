@@ -80,15 +80,23 @@ async fn a_stix_bundle_is_an_indicator_entry_served_back_byte_exact(backend: Bac
     content.assert_status(200);
     assert_eq!(content.body, STIX_C2.as_bytes(), "byte-exact");
     assert_eq!(content.header("content-type"), Some(media_type::JSON));
-    // The same bundle again at the same level is the same entry.
-    app.post(
-        "/rolie/feeds/indicators",
-        media_type::JSON,
-        STIX_C2,
-        Some(&token),
-    )
-    .await
-    .assert_problem(409, "already published");
+    // The same bundle again at the same level is the same entry, which the problem names
+    // in its `existing` member (for clients that revise it: `rolie push --update`).
+    let again = app
+        .post(
+            "/rolie/feeds/indicators",
+            media_type::JSON,
+            STIX_C2,
+            Some(&token),
+        )
+        .await;
+    again.assert_problem(409, "already published");
+    let own = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("edit"))
+        .expect("edit link");
+    assert_eq!(again.json()["existing"].as_str(), Some(own.href.as_str()));
     app.post(
         "/rolie/feeds/indicators",
         "application/stix+json;version=2.1",
