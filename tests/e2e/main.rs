@@ -12,6 +12,7 @@ mod first_run;
 mod healthcheck;
 mod keys;
 mod readme;
+mod remote;
 mod replicas;
 mod shutdown;
 mod soak;

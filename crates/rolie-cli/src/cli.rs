@@ -31,6 +31,13 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the audit log, newest first.
     Audit(AuditArgs),
+    /// Mirror one or all collections of any ROLIE server into a directory.
+    Pull(PullArgs),
+    /// Validate IODEF, JSON IODEF, STIX and MISP files and publish them to a collection of
+    /// any ROLIE server.
+    Push(PushArgs),
+    /// Check any ROLIE server against the ROLIE requirements it can be seen to meet.
+    Check(CheckArgs),
     /// GET the readiness endpoint of a running server: exit 0 on 200, 1 otherwise (for
     /// container health checks; needs no configuration).
     Healthcheck(HealthcheckArgs),
@@ -84,6 +91,92 @@ pub struct AuditArgs {
     /// How many records.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
+}
+
+/// How `pull`, `push` and `check` reach a server.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Bearer token.
+    #[arg(long, env = "ROLIE_CLIENT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// User name for HTTP Basic (a feed token's id).
+    #[arg(long, env = "ROLIE_CLIENT_USER")]
+    pub user: Option<String>,
+    /// Password for HTTP Basic (a feed token's secret).
+    #[arg(long, env = "ROLIE_CLIENT_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Client certificate and its private key, PEM, in one file.
+    #[arg(long)]
+    pub client_cert: Option<PathBuf>,
+    /// CA certificate (PEM) to trust instead of the system's roots.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+    /// Requests per second at most (0: no limit).
+    #[arg(long, default_value_t = 20.0)]
+    pub rate: f64,
+    /// Follow links to other origins than the server's.
+    #[arg(long)]
+    pub any_origin: bool,
+    /// Seconds a request may take.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rolie pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The server's service document, or one feed.
+    pub url: String,
+    /// The directory to mirror into (kept between pulls).
+    pub dir: PathBuf,
+    /// Mirror only these collections (names: the last segment of their feed URIs).
+    #[arg(long, value_delimiter = ',')]
+    pub collection: Vec<String>,
+    /// Pull again every this many seconds, backing off on errors and as the server asks.
+    #[arg(long)]
+    pub watch: Option<u64>,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `rolie push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Files and directories (their *.xml and *.json files), then the collection's feed URI.
+    #[arg(required = true, num_args = 2..)]
+    pub paths: Vec<String>,
+    /// Revise documents the collection holds with other content (PUT with If-Match).
+    #[arg(long)]
+    pub update: bool,
+    /// Validate only; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// `rolie check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The server's service document.
+    pub url: String,
+    /// Feed pages read per collection.
+    #[arg(long, default_value_t = 50)]
+    pub max_pages: usize,
+    /// Entries read on their own (with their content) per collection.
+    #[arg(long, default_value_t = 10)]
+    pub max_entries: usize,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// Where `rolie healthcheck` looks when told nothing: the default listen address.

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod healthcheck;
 pub mod import;
 pub mod migrate;
+pub mod remote;
 pub mod serve;
 pub mod token;
 

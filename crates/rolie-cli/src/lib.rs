@@ -22,6 +22,13 @@ pub fn main() -> ExitCode {
     if let Some(Command::Healthcheck(args)) = &cli.command {
         return commands::healthcheck::run(args);
     }
+    // So do the clients of other servers.
+    match cli.command {
+        Some(Command::Pull(args)) => return commands::remote::pull(args),
+        Some(Command::Push(args)) => return commands::remote::push(args),
+        Some(Command::Check(args)) => return commands::remote::check(args),
+        _ => {}
+    }
     let settings = match Settings::load(&cli.settings) {
         Ok(settings) => settings,
         Err(e) => {
@@ -55,7 +62,9 @@ pub fn main() -> ExitCode {
             Command::Token(args) => commands::token::run(settings, args).await,
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
-            Command::Healthcheck(_) => unreachable!("answered before the settings are loaded"),
+            Command::Healthcheck(_) | Command::Pull(_) | Command::Push(_) | Command::Check(_) => {
+                unreachable!("answered before the settings are loaded")
+            }
         }
     });
     match result {
