@@ -99,3 +99,74 @@ async fn flags_win_over_environment_and_file() {
         "a configured secret prints no token"
     );
 }
+
+fn collection_toml(information_type: &str, public: bool) -> String {
+    format!(
+        r#"[[collections]]
+name = "shared"
+title = "Shared reports"
+information_type = "{information_type}"
+workspace = "Sharing"
+accept = ["application/xml", "application/json"]
+max_restriction = "private"
+public = {public}
+"#
+    )
+}
+
+/// No silent drift: a collection declared in the configuration is created, then updated
+/// at the next start when its declaration changes (here: made public, which anonymous
+/// readers then see), and a change the database cannot take (another information type
+/// under existing entries) stops start-up naming the difference.
+#[tokio::test]
+async fn configured_collections_are_reconciled_at_start_up() {
+    use crate::support::{SECRET, Server, free_port, token};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = dir.path().join("rolie.toml");
+    let env = |port: u16| {
+        vec![
+            ("ROLIE_CONFIG", config.to_str().expect("path").to_owned()),
+            ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
+            ("ROLIE_LISTEN", format!("127.0.0.1:{port}")),
+        ]
+    };
+    std::fs::write(&config, collection_toml("incident", false)).expect("write");
+    let port = free_port();
+    let server = Server::start(dir.path(), port, &env(port)).await;
+    let http = reqwest::Client::new();
+    let feed = format!("{}/rolie/feeds/shared", server.base_url);
+    assert_eq!(http.get(&feed).send().await.expect("GET").status(), 401);
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let published = http
+        .post(&feed)
+        .bearer_auth(&admin)
+        .header("content-type", "application/xml")
+        .body(rolie_testkit::fixtures::incident("DRIFT-1", "white", "x"))
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(published.status(), 201);
+    drop(server);
+
+    std::fs::write(&config, collection_toml("incident", true)).expect("write");
+    let port = free_port();
+    let server = Server::start(dir.path(), port, &env(port)).await;
+    let feed = format!("{}/rolie/feeds/shared", server.base_url);
+    let anonymous = http.get(&feed).send().await.expect("GET");
+    assert_eq!(anonymous.status(), 200, "public = true took effect");
+    drop(server);
+
+    std::fs::write(&config, collection_toml("indicator", true)).expect("write");
+    let mut c = command(dir.path());
+    for (k, v) in env(free_port()) {
+        c.env(k, v);
+    }
+    let output = c.output().expect("run rolie");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("shared")
+            && stderr.contains("information_type \"incident\" -> \"indicator\""),
+        "{stderr}"
+    );
+}

@@ -3,6 +3,8 @@
 //! the health check, the clients people run; and the files that tell how to run it: the
 //! container deployment and the README.
 
+mod access_log;
+mod backup;
 mod browser;
 mod clients;
 mod config;

@@ -632,6 +632,24 @@ impl Administrator<'_> {
         self.gate.store.list_collections().await
     }
 
+    /// The entries of a collection at each restriction level, drafts included (public,
+    /// partner, need-to-know, private).
+    pub async fn entries_by_level(&self, name: &CollectionName) -> StoreResult<[i64; 4]> {
+        let mut at_most = [0i64; 4];
+        for (slot, level) in at_most.iter_mut().zip(rolie_model::Restriction::ALL) {
+            let visibility = Visibility {
+                clearance: level,
+                drafts: DraftVisibility::All,
+            };
+            *slot = self.gate.store.count_entries(name, &visibility).await?;
+        }
+        let mut levels = at_most;
+        for i in (1..4).rev() {
+            levels[i] -= at_most[i - 1];
+        }
+        Ok(levels)
+    }
+
     /// Creates a collection.
     pub async fn create_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection> {
         self.gate.store.create_collection(spec).await

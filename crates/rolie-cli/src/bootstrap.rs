@@ -192,34 +192,92 @@ pub fn default_collections() -> Vec<CollectionSpec> {
     ]
 }
 
-/// Creates the configured collections that do not exist yet, or the defaults when nothing is
-/// configured and the store is empty.
+/// What start-up did to the collections.
+#[derive(Debug, Default)]
+pub struct Reconciled {
+    /// Collections created.
+    pub created: Vec<String>,
+    /// Collections changed to match the configuration, each with what changed.
+    pub updated: Vec<String>,
+}
+
+/// The fields in which `wanted` differs from `current`, for people.
+fn differences(current: &CollectionSpec, wanted: &CollectionSpec) -> Vec<String> {
+    let mut changed = Vec::new();
+    let mut field = |name: &str, from: String, to: String| {
+        if from != to {
+            changed.push(format!("{name} {from:?} -> {to:?}"));
+        }
+    };
+    field("title", current.title.clone(), wanted.title.clone());
+    field(
+        "information_type",
+        current.information_type.clone(),
+        wanted.information_type.clone(),
+    );
+    field(
+        "workspace",
+        current.workspace.clone(),
+        wanted.workspace.clone(),
+    );
+    field("accept", current.accept.join(","), wanted.accept.join(","));
+    field(
+        "max_restriction",
+        current.max_restriction.term().to_owned(),
+        wanted.max_restriction.term().to_owned(),
+    );
+    field(
+        "public",
+        current.public.to_string(),
+        wanted.public.to_string(),
+    );
+    changed
+}
+
+/// Makes the database hold the configured collections: creates those missing and updates
+/// those whose settings differ (never deletes one). With no collections configured, a fresh
+/// database gets the defaults and an existing one is left alone. A configuration the
+/// database cannot take (changing the information type of a collection with entries) stops
+/// start-up, naming the difference, instead of serving something else than configured.
 ///
 /// # Errors
-/// On store failures.
-pub async fn ensure_collections(store: &dyn Store, settings: &Settings) -> Result<Vec<String>> {
+/// On store failures and refused updates.
+pub async fn ensure_collections(store: &dyn Store, settings: &Settings) -> Result<Reconciled> {
+    let existing = store
+        .list_collections()
+        .await
+        .map_err(|e| anyhow!("listing collections: {e}"))?;
     let wanted = if settings.collections.is_empty() {
-        if !store
-            .list_collections()
-            .await
-            .map_err(|e| anyhow!("listing collections: {e}"))?
-            .is_empty()
-        {
-            return Ok(Vec::new());
+        if !existing.is_empty() {
+            return Ok(Reconciled::default());
         }
         default_collections()
     } else {
         settings.collections.clone()
     };
-    let mut created = Vec::new();
+    let mut done = Reconciled::default();
     for spec in wanted {
-        match store.create_collection(&spec).await {
-            Ok(_) => created.push(spec.name.to_string()),
-            Err(StoreError::Conflict(_)) => {}
-            Err(e) => return Err(anyhow!("creating collection {}: {e}", spec.name)),
+        match existing.iter().find(|c| c.spec.name == spec.name) {
+            None => match store.create_collection(&spec).await {
+                Ok(_) => done.created.push(spec.name.to_string()),
+                // Another replica starting at the same time created it.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(anyhow!("creating collection {}: {e}", spec.name)),
+            },
+            Some(current) if current.spec == spec => {}
+            Some(current) => {
+                let changed = differences(&current.spec, &spec).join(", ");
+                store.update_collection(&spec).await.map_err(|e| {
+                    anyhow!(
+                        "collection {}: the configuration changes {changed}, which the database refuses: {e}",
+                        spec.name
+                    )
+                })?;
+                done.updated.push(format!("{} ({changed})", spec.name));
+            }
         }
     }
-    Ok(created)
+    Ok(done)
 }
 
 /// The authentication chain: bearer tokens, client certificates, feed-reader tokens.

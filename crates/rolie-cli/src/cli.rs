@@ -29,6 +29,9 @@ pub enum Command {
     /// Publish every document (*.xml, *.json: IODEF, JSON IODEF, STIX 2.1 bundles, MISP
     /// events) of a directory into a collection.
     Import(ImportArgs),
+    /// Write a consistent copy of the SQLite database to FILE while the server runs
+    /// (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
     /// Print the audit log, newest first.
     Audit(AuditArgs),
     /// Mirror one or all collections of any ROLIE server into a directory.
@@ -83,6 +86,13 @@ pub struct ImportArgs {
     /// Publisher recorded on the entries.
     #[arg(long, default_value = "rolie-import")]
     pub subject: String,
+}
+
+/// `rolie backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist).
+    pub file: PathBuf,
 }
 
 /// `rolie audit`.
@@ -239,6 +249,13 @@ pub struct SettingArgs {
     /// Requests come through a TLS-terminating proxy: treat them as secure (HTTP Basic allowed).
     #[arg(long, env = "ROLIE_BEHIND_TLS_PROXY", global = true, num_args = 0..=1, default_missing_value = "true")]
     pub behind_tls_proxy: Option<bool>,
+    /// One access-log line per request at info (default true).
+    #[arg(long, env = "ROLIE_ACCESS_LOG", global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub access_log: Option<bool>,
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose Forwarded or
+    /// X-Forwarded-For header names the client; anyone else's is ignored.
+    #[arg(long, env = "ROLIE_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Log format: pretty or json.
     #[arg(long, env = "ROLIE_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,

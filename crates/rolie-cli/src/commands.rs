@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod backup;
 pub mod healthcheck;
 pub mod import;
 pub mod migrate;

@@ -62,6 +62,7 @@ pub fn main() -> ExitCode {
             Command::Token(args) => commands::token::run(settings, args).await,
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
+            Command::Backup(args) => commands::backup::run(settings, &args.file).await,
             Command::Healthcheck(_) | Command::Pull(_) | Command::Push(_) | Command::Check(_) => {
                 unreachable!("answered before the settings are loaded")
             }

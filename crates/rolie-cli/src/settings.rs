@@ -137,6 +137,8 @@ pub struct FileConfig {
     render_cache_bytes: Option<u64>,
     render_cache_entries: Option<u64>,
     change_log_retention_days: Option<u64>,
+    access_log: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     tls: TlsSection,
     #[serde(default)]
@@ -153,6 +155,30 @@ pub struct FileConfig {
     collections: Vec<CollectionSpec>,
     #[serde(default)]
     rate_limits: RateLimitSection,
+}
+
+/// The trusted proxies: `--trusted-proxies`/`ROLIE_TRUSTED_PROXIES` (comma-separated), else
+/// the file's `trusted_proxies`; addresses or CIDR ranges.
+fn trusted_proxies(flag: Option<&str>, file: Option<Vec<String>>) -> Result<Vec<ipnet::IpNet>> {
+    let (key, items): (&str, Vec<String>) = match flag {
+        Some(list) => (
+            "ROLIE_TRUSTED_PROXIES",
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        None => ("trusted_proxies", file.unwrap_or_default()),
+    };
+    items
+        .iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| anyhow!("{key}: {item:?} is not an IP address or CIDR range"))
+        })
+        .collect()
 }
 
 /// Validated settings.
@@ -202,6 +228,10 @@ pub struct Settings {
     pub change_log_retention: Option<Duration>,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
+    /// One access-log line per request.
+    pub access_log: bool,
+    /// Proxies whose forwarding headers name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// TLS.
     pub tls: TlsSection,
     /// Bearer tokens.
@@ -481,6 +511,11 @@ impl Settings {
                 .max_concurrent_requests
                 .unwrap_or(config::DEFAULT_MAX_CONCURRENT_REQUESTS)
                 .max(1),
+            access_log: args.access_log.or(file.access_log).unwrap_or(true),
+            trusted_proxies: trusted_proxies(
+                args.trusted_proxies.as_deref(),
+                file.trusted_proxies,
+            )?,
             tls,
             jwt,
             hs256_secret,

@@ -97,7 +97,12 @@ where
     else {
         return run(inner, request).await;
     };
-    let subject = AuditSubject::default();
+    // The envelope's slot when it keeps an access log, so both learn the subject.
+    let subject = request
+        .extensions()
+        .get::<AuditSubject>()
+        .cloned()
+        .unwrap_or_default();
     request.extensions_mut().insert(subject.clone());
     let action = format!("{} {route}", request.method());
     let resource = capped(request.uri().path(), AUDIT_FIELD_CHARS);

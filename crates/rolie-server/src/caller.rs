@@ -48,17 +48,22 @@ impl FromRequestParts<AppState> for Caller {
             client_certificate: parts.extensions.get::<ClientCertificate>(),
             secure: connection.is_some_and(|c| c.tls) || state.config.behind_tls_proxy,
         };
+        // Behind a trusted proxy, the address it forwarded for (see `access_log`).
+        let client = parts
+            .extensions
+            .get::<crate::access_log::ClientAddress>()
+            .map(|c| c.0)
+            .or(connection.map(|c| c.peer.ip()));
         let address = format!(
             "anonymous@{}",
-            connection
-                .map(|c| c.peer.ip().to_string())
-                .unwrap_or_default()
+            client.map(|ip| ip.to_string()).unwrap_or_default()
         );
         // Requests without working credentials count against their address's limit, so a
         // flood of them (each one an audit record when it is a write) is bounded.
         let principal = match state.authn.authenticate(&credentials).await {
             Ok(principal) => principal,
             Err(e) => {
+                state.metrics.authentication_failed(&e);
                 state.limits.check_anonymous(&address)?;
                 return Err(e.into());
             }

@@ -63,6 +63,11 @@ pub struct ServerConfig {
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
+    /// One access-log line per request at `info` (target `rolie::access`).
+    pub access_log: bool,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` name the client (for the access log and
+    /// the limits on anonymous callers); anyone else's are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Days the change log keeps a change by default: a poller may stay away this long and
@@ -92,6 +97,8 @@ impl ServerConfig {
                 DEFAULT_CHANGE_LOG_RETENTION_DAYS * 86_400,
             )),
             fingerprint: String::new(),
+            access_log: true,
+            trusted_proxies: Vec::new(),
         }
     }
 

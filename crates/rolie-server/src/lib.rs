@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access_log;
 mod audit;
 pub mod audit_log;
 mod body;
@@ -11,6 +12,7 @@ mod envelope;
 pub mod error;
 pub mod housekeeping;
 pub mod html;
+pub mod metrics;
 pub mod negotiate;
 pub mod present;
 pub mod rate_limit;

@@ -93,6 +93,8 @@ impl quick_cache::Weighter<String, Arc<Rendered>> for Weight {
 /// The cache: bounded by bytes and by count, shared by all handlers.
 pub struct RenderCache {
     cache: quick_cache::sync::Cache<String, Arc<Rendered>, Weight>,
+    hits: prometheus_client::metrics::counter::Counter,
+    misses: prometheus_client::metrics::counter::Counter,
 }
 
 impl RenderCache {
@@ -109,13 +111,33 @@ impl RenderCache {
             .max(16);
         RenderCache {
             cache: quick_cache::sync::Cache::with_weighter(items, max_bytes, Weight { floor }),
+            hits: prometheus_client::metrics::counter::Counter::default(),
+            misses: prometheus_client::metrics::counter::Counter::default(),
         }
     }
 
     /// The representation held under `tag` (a validator's opaque tag, which names the
     /// kind of resource by its prefix).
     pub fn get(&self, tag: &str) -> Option<Arc<Rendered>> {
-        self.cache.get(tag)
+        let found = self.cache.get(tag);
+        if found.is_some() {
+            self.hits.inc();
+        } else {
+            self.misses.inc();
+        }
+        found
+    }
+
+    /// Counts hits and misses into `hits` and `misses` (the server's metrics).
+    #[must_use]
+    pub fn counting(
+        mut self,
+        hits: prometheus_client::metrics::counter::Counter,
+        misses: prometheus_client::metrics::counter::Counter,
+    ) -> Self {
+        self.hits = hits;
+        self.misses = misses;
+        self
     }
 
     /// Keeps `body` under `tag` and returns it.

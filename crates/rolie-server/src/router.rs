@@ -6,6 +6,7 @@
 //! | `/login` | GET |
 //! | `/assets/{file}` | GET |
 //! | `/healthz`, `/readyz` | GET |
+//! | `/metrics` | GET (administrators) |
 //! | `/rolie/servicedocument` | GET |
 //! | `/rolie/categories/{name}` | GET |
 //! | `/rolie/feeds/{collection}` | GET, POST |
@@ -25,7 +26,7 @@ use crate::audit::AuditLayer;
 use crate::envelope::EnvelopeLayer;
 use crate::error::ApiError;
 use crate::routes::{
-    admin, assets, categories, content, entries, feeds, health, home, login, search,
+    admin, assets, categories, content, entries, feeds, health, home, login, metrics, search,
     service_document,
 };
 use crate::state::AppState;
@@ -38,6 +39,7 @@ pub const PATHS: &[&str] = &[
     "/assets/{file}",
     "/healthz",
     "/readyz",
+    "/metrics",
     crate::urls::SERVICE_DOCUMENT_PATH,
     "/rolie/categories/{name}",
     "/rolie/feeds/{collection}",
@@ -62,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .merge(login::routes())
         .merge(assets::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(service_document::routes())
         .merge(categories::routes())
         .merge(feeds::routes())

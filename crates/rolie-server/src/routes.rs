@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod login;
+pub mod metrics;
 pub mod search;
 pub mod service_document;
 

@@ -94,6 +94,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// How long in-flight requests may finish after shutdown starts.
     pub shutdown_grace: Duration,
+    /// The gauge of connections open (the server's metrics), if any.
+    pub connections: Option<prometheus_client::metrics::gauge::Gauge>,
 }
 
 impl Default for ServeOptions {
@@ -106,6 +108,7 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(20),
+            connections: None,
         }
     }
 }
@@ -131,6 +134,15 @@ fn builder(options: &ServeOptions) -> Builder<TokioExecutor> {
 /// finish for at most the grace period.
 ///
 /// # Errors
+/// Counts a connection out of the open-connections gauge when its task ends.
+struct OpenConnection(prometheus_client::metrics::gauge::Gauge);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// An I/O error of the listener.
 pub async fn serve(
     listener: TcpListener,
@@ -182,8 +194,13 @@ pub async fn serve(
         };
         let acceptor = acceptor.clone();
         let handshake_timeout = options.handshake_timeout;
+        let open = options.connections.clone();
+        if let Some(open) = &open {
+            open.inc();
+        }
         tokio::spawn(async move {
             let _slots = (slot, address_slot);
+            let _open = open.map(OpenConnection);
             match acceptor {
                 None => connection.run(TokioIo::new(stream), None).await,
                 Some(acceptor) => {

@@ -6,6 +6,7 @@ use rolie_authz::{AuthenticatorChain, Gate};
 
 use crate::audit_log::AuditLog;
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 use crate::rate_limit::RateLimits;
 use crate::render_cache::RenderCache;
 use crate::urls::Urls;
@@ -39,6 +40,8 @@ pub struct Shared {
     pub cache: Arc<RenderCache>,
     /// The audit log's writer.
     pub audit: AuditLog,
+    /// Prometheus metrics (`/metrics`).
+    pub metrics: Arc<Metrics>,
     /// The keys that seal sync tokens, read from the database on first use.
     sync_key: tokio::sync::OnceCell<crate::sync_token::SyncKey>,
 }
@@ -52,10 +55,11 @@ impl AppState {
             &config.collection_rate_limits,
             config.anonymous_rate_limit,
         ));
-        let cache = Arc::new(RenderCache::new(
-            config.render_cache_bytes,
-            config.render_cache_entries,
-        ));
+        let metrics = Arc::new(Metrics::new());
+        let cache = Arc::new(
+            RenderCache::new(config.render_cache_bytes, config.render_cache_entries)
+                .counting(metrics.cache_hits.clone(), metrics.cache_misses.clone()),
+        );
         let audit = AuditLog::start(gate.clone());
         AppState(Arc::new(Shared {
             gate,
@@ -65,6 +69,7 @@ impl AppState {
             limits,
             cache,
             audit,
+            metrics,
             sync_key: tokio::sync::OnceCell::new(),
         }))
     }

@@ -100,6 +100,16 @@ async fn watch_other_writers(
     }
 }
 
+/// Connection options for `url` (`sqlite://path` or a plain path).
+fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
+    Ok(if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
+    } else {
+        SqliteConnectOptions::new().filename(Path::new(url))
+    })
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or a plain path)
     /// and applies pending migrations.
@@ -107,18 +117,13 @@ impl SqliteStore {
     /// # Errors
     /// `Unavailable` when the file cannot be opened or migrated.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let options = if url.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL: {e}")))?
-        } else {
-            SqliteConnectOptions::new().filename(Path::new(url))
-        }
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL also under WAL: an acknowledged write survives power loss (STYLE §5).
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        let options = connect_options(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL also under WAL: an acknowledged write survives power loss (STYLE §5).
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .after_release(write::roll_back_on_release)
@@ -170,6 +175,41 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrating the SQLite database: {e}")))?;
         Ok(migrator.iter().count())
+    }
+
+    /// Writes a consistent copy of the database at `url` to `target`, which must not exist,
+    /// while servers may be using it: `VACUUM INTO` reads one snapshot on a read-only
+    /// connection (under WAL it blocks no writer) and writes a compact database file,
+    /// which is durable when this returns.
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be read or `target` cannot be written.
+    pub async fn backup(url: &str, target: &Path) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Unavailable(format!(
+                "{} exists; a backup never overwrites a file",
+                target.display()
+            )));
+        }
+        let target = target.to_str().ok_or_else(|| {
+            StoreError::Unavailable(format!("{} is not a UTF-8 path", target.display()))
+        })?;
+        let options = connect_options(url)?
+            .create_if_missing(false)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(30));
+        let mut connection = sqlx::ConnectOptions::connect(&options)
+            .await
+            .map_err(error::map)?;
+        sqlx::query("vacuum into ?")
+            .bind(target)
+            .execute(&mut connection)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("backing up into {target}: {e}")))?;
+        sqlx::Connection::close(connection)
+            .await
+            .map_err(error::map)?;
+        Ok(())
     }
 
     /// Closes both pools, waiting for connections to finish.

@@ -80,7 +80,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     }
     let secret = bootstrap::hs256_secret(&settings)?;
     let store = bootstrap::open_store(&settings).await?;
-    let created = bootstrap::ensure_collections(store.as_ref(), &settings).await?;
+    let collections = bootstrap::ensure_collections(store.as_ref(), &settings).await?;
     let authn = bootstrap::authenticators(&settings, secret.as_ref(), store.clone())?;
     let gate = bootstrap::gate(&settings, store.clone());
     let mut config = ServerConfig::new(&settings.base_url);
@@ -97,6 +97,8 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     config.render_cache_entries = settings.render_cache_entries;
     config.change_log_retention = settings.change_log_retention;
     config.fingerprint = settings.fingerprint.clone();
+    config.access_log = settings.access_log;
+    config.trusted_proxies = settings.trusted_proxies.clone();
     config.rate_limit = match (settings.rate_limits.per_minute, settings.rate_limits.burst) {
         (Some(per_minute), Some(burst)) => {
             Some(rolie_server::rate_limit::RateLimit { per_minute, burst })
@@ -112,6 +114,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         tracing::warn!("the server's keys could not be read yet, retrying on first use: {e}");
     }
     let _housekeeping = rolie_server::housekeeping::spawn(state.clone());
+    let connections = state.metrics.connections.clone();
     let app = rolie_server::app(state);
     let options = ServeOptions {
         tls: tls
@@ -122,9 +125,13 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         max_connections_per_address: settings.max_connections_per_address,
         header_read_timeout: settings.header_timeout,
         idle_timeout: settings.idle_timeout,
+        connections: Some(connections),
         ..ServeOptions::default()
     };
-    for name in &created {
+    for change in &collections.updated {
+        tracing::info!(collection = %change, "updated collection to match the configuration");
+    }
+    for name in &collections.created {
         tracing::info!(collection.name = %name, "created collection");
     }
     let service = Urls::new(&settings.base_url).service_document();

@@ -12,6 +12,7 @@ mod discovery;
 mod entries;
 mod errors;
 mod feeds;
+mod metrics;
 mod openapi;
 mod pages;
 mod profile;
