@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use rolie_testkit::TestCa;
 use serde_json::json;
 
-use crate::support::{SECRET, Server, free_port, post_incident, token};
+use crate::support::{client_trusting, free_port, post_incident, start_tls, token};
 
 /// Green incidents published: more than one page of the default page size (50).
 const GREEN: usize = 56;
@@ -165,37 +165,14 @@ async fn chromium_signs_in_pages_through_a_feed_and_reads_incidents_safely() {
     };
     let dir = tempfile::tempdir().expect("temporary directory");
     let ca = TestCa::new("browser CA");
-    let (cert, key) = ca.server_pem();
-    std::fs::write(dir.path().join("server.crt"), cert).expect("write");
-    std::fs::write(dir.path().join("server.key"), key).expect("write");
-    let port = free_port();
-    let base = format!("https://localhost:{port}");
-    let server = Server::start(
+    let (server, base) = start_tls(
         dir.path(),
-        port,
-        &[
-            ("ROLIE_TLS_CERT", "server.crt".to_owned()),
-            ("ROLIE_TLS_KEY", "server.key".to_owned()),
-            ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
-            ("ROLIE_BASE_URL", base.clone()),
-            ("ROLIE_ORGANIZATION", "Example CSIRT".to_owned()),
-        ],
+        &ca,
+        &[("ROLIE_ORGANIZATION", "Example CSIRT".to_owned())],
     )
     .await;
-    let http = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(ca.cert_pem().as_bytes()).expect("CA")])
-        .no_proxy()
-        .build()
-        .expect("client");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while http.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "rolie did not start: {:?}",
-            server.lines()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let port = base.rsplit(':').next().expect("port").to_owned();
+    let http = client_trusting(&ca);
     let admin = token("admin", "rolie:admin rolie:read rolie:write");
     let publish = |document: String| {
         let request = post_incident(&http, &base, &admin, document);

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use rolie_testkit::fixtures;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{SECRET, Server, command, free_port, post_incident, token};
+use crate::support::{
+    SECRET, Server, client_trusting, command, free_port, post_incident, start_tls, token,
+};
 
 fn rolie(dir: &Path, args: &[&str]) -> Output {
     command(dir).args(args).output().expect("run rolie")
@@ -529,33 +531,8 @@ async fn check_reports_the_violations_of_a_broken_server() {
 async fn pull_over_tls_with_a_feed_token_sees_what_the_token_sees() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let ca = rolie_testkit::TestCa::new("pull CA");
-    let (cert, key) = ca.server_pem();
-    std::fs::write(dir.path().join("server.crt"), cert).expect("write");
-    std::fs::write(dir.path().join("server.key"), key).expect("write");
-    std::fs::write(dir.path().join("ca.crt"), ca.cert_pem()).expect("write");
-    let port = free_port();
-    let base = format!("https://localhost:{port}");
-    let _server = Server::start(
-        dir.path(),
-        port,
-        &[
-            ("ROLIE_TLS_CERT", "server.crt".to_owned()),
-            ("ROLIE_TLS_KEY", "server.key".to_owned()),
-            ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
-            ("ROLIE_BASE_URL", base.clone()),
-        ],
-    )
-    .await;
-    let http = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(ca.cert_pem().as_bytes()).expect("CA")])
-        .no_proxy()
-        .build()
-        .expect("client");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while http.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(std::time::Instant::now() < deadline, "rolie did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (_server, base) = start_tls(dir.path(), &ca, &[]).await;
+    let http = client_trusting(&ca);
     let admin = admin();
     for (id, level) in [("TLS-G", "green"), ("TLS-R", "red")] {
         let response = post_incident(&http, &base, &admin, fixtures::incident(id, level, id))

@@ -221,3 +221,52 @@ pub fn token(subject: &str, scope: &str) -> String {
 fn time_hours(hours: i64) -> time::Duration {
     time::Duration::hours(hours)
 }
+
+/// A client trusting `ca` only.
+pub fn client_trusting(ca: &rolie_testkit::TestCa) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca.cert_pem().as_bytes()).expect("CA")])
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Starts `rolie` over TLS in `dir` with a certificate for localhost from `ca` (written to
+/// `server.crt` and `server.key`, the CA to `ca.crt`) and the end-to-end token secret,
+/// plus `env`; waits until `/readyz` answers. Returns the server and its base URL.
+pub async fn start_tls(
+    dir: &Path,
+    ca: &rolie_testkit::TestCa,
+    env: &[(&str, String)],
+) -> (Server, String) {
+    let (cert, key) = ca.server_pem();
+    std::fs::write(dir.join("server.crt"), cert).expect("write");
+    std::fs::write(dir.join("server.key"), key).expect("write");
+    std::fs::write(dir.join("ca.crt"), ca.cert_pem()).expect("write");
+    let port = free_port();
+    let base = format!("https://localhost:{port}");
+    let mut settings = vec![
+        ("ROLIE_TLS_CERT", "server.crt".to_owned()),
+        ("ROLIE_TLS_KEY", "server.key".to_owned()),
+        ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
+        ("ROLIE_BASE_URL", base.clone()),
+    ];
+    settings.extend(env.iter().cloned());
+    let server = Server::start(dir, port, &settings).await;
+    let client = client_trusting(ca);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "rolie did not start: {:?}",
+            server.lines()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (server, base)
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rolie_testkit::TestCa;
 
-use crate::support::{SECRET, Server, free_port, token};
+use crate::support::{SECRET, Server, client_trusting, free_port, start_tls, token};
 
 fn openssl_handshake(port: u16, version_flag: &str, ca: &std::path::Path) -> Option<bool> {
     let output = Command::new("openssl")
@@ -113,4 +113,48 @@ async fn tls_serves_http2_and_refuses_old_protocol_versions() {
         ),
     }
     server.kill();
+}
+
+/// Operations: a renewed certificate written over the files is served after SIGHUP,
+/// without a restart and without dropping the connections already open.
+#[tokio::test]
+async fn a_renewed_certificate_is_served_after_sighup_and_open_connections_stay() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let first = TestCa::new("first CA");
+    let (server, base) = start_tls(dir.path(), &first, &[]).await;
+    let url = format!("{base}/readyz");
+    let before = client_trusting(&first);
+    assert_eq!(before.get(&url).send().await.expect("GET").status(), 200);
+    let second = TestCa::new("second CA");
+    let (cert, key) = second.server_pem();
+    std::fs::write(dir.path().join("server.crt"), cert).expect("write");
+    std::fs::write(dir.path().join("server.key"), key).expect("write");
+    let status = Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .expect("kill -HUP");
+    assert!(status.success());
+    let renewed = client_trusting(&second);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !renewed
+        .get(&url)
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the renewed certificate is not served"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The connection opened under the first certificate is still served.
+    let kept = before
+        .get(&url)
+        .send()
+        .await
+        .expect("the open connection still answers");
+    assert_eq!(kept.status(), 200);
+    // A new connection trusting only the first CA no longer gets through.
+    assert!(client_trusting(&first).get(&url).send().await.is_err());
 }

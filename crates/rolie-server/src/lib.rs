@@ -27,5 +27,7 @@ pub mod urls;
 
 pub use config::ServerConfig;
 pub use router::{PATHS, app};
-pub use serve::{ServeOptions, TlsMaterial, serve, tls_config};
+pub use serve::{
+    ServeOptions, ServerCertificate, TlsMaterial, reloadable_tls_config, serve, tls_config,
+};
 pub use state::AppState;

@@ -46,7 +46,74 @@ pub struct TlsMaterial {
 /// # Errors
 /// A message naming what is wrong with the material.
 pub fn tls_config(material: TlsMaterial) -> Result<Arc<rustls::ServerConfig>, String> {
+    reloadable_tls_config(material).map(|(config, _)| config)
+}
+
+/// The server's certificate and key, replaceable while serving: new handshakes get the
+/// new one, connections already open keep theirs (nothing is dropped).
+#[derive(Debug)]
+pub struct ServerCertificate {
+    current: std::sync::RwLock<Arc<rustls::sign::CertifiedKey>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertificate {
+    fn certified(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        provider: &rustls::crypto::CryptoProvider,
+    ) -> Result<Arc<rustls::sign::CertifiedKey>, String> {
+        if chain.is_empty() {
+            return Err("no certificate".into());
+        }
+        rustls::sign::CertifiedKey::from_der(chain, key, provider)
+            .map(Arc::new)
+            .map_err(|e| format!("server certificate and key: {e}"))
+    }
+
+    /// Replaces the certificate and key; on an error (a key that does not match the
+    /// certificate, say) the current pair stays.
+    ///
+    /// # Errors
+    /// What is wrong with the new pair.
+    pub fn replace(
+        &self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<(), String> {
+        let certified = Self::certified(chain, key, &self.provider)?;
+        if let Ok(mut current) = self.current.write() {
+            *current = certified;
+        }
+        Ok(())
+    }
+}
+
+impl rustls::server::ResolvesServerCert for ServerCertificate {
+    fn resolve(
+        &self,
+        _hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.current.read().ok().map(|current| current.clone())
+    }
+}
+
+/// [`tls_config`], with the handle that replaces the certificate while serving.
+///
+/// # Errors
+/// Unusable certificates, keys or client CAs.
+pub fn reloadable_tls_config(
+    material: TlsMaterial,
+) -> Result<(Arc<rustls::ServerConfig>, Arc<ServerCertificate>), String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let certificate = Arc::new(ServerCertificate {
+        current: std::sync::RwLock::new(ServerCertificate::certified(
+            material.chain,
+            material.key,
+            &provider,
+        )?),
+        provider: provider.clone(),
+    });
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| format!("TLS versions: {e}"))?;
@@ -65,12 +132,10 @@ pub fn tls_config(material: TlsMaterial) -> Result<Arc<rustls::ServerConfig>, St
             .map_err(|e| format!("client certificate verifier: {e}"))?;
         builder.with_client_cert_verifier(verifier)
     };
-    let mut config = builder
-        .with_single_cert(material.chain, material.key)
-        .map_err(|e| format!("server certificate and key: {e}"))?;
+    let mut config = builder.with_cert_resolver(certificate.clone());
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config.max_early_data_size = 0;
-    Ok(Arc::new(config))
+    Ok((Arc::new(config), certificate))
 }
 
 /// Connection-level settings.

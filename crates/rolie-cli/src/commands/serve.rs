@@ -1,12 +1,14 @@
 //! `rolie serve`: the server.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use rolie_authz::{SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE};
 use rolie_model::Restriction;
 use rolie_server::urls::Urls;
-use rolie_server::{AppState, ServeOptions, ServerConfig, TlsMaterial};
+use rolie_server::{AppState, ServeOptions, ServerCertificate, ServerConfig, TlsMaterial};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
@@ -14,10 +16,11 @@ use tokio::net::TcpListener;
 use crate::bootstrap;
 use crate::settings::Settings;
 
-fn load_tls(settings: &Settings) -> Result<Option<TlsMaterial>> {
-    let (Some(cert), Some(key)) = (&settings.tls.cert, &settings.tls.key) else {
-        return Ok(None);
-    };
+/// The certificate chain and key in `cert` and `key` (PEM).
+fn read_pair(
+    cert: &Path,
+    key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let chain = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("ROLIE_TLS_CERT: cannot read {}", cert.display()))?
         .collect::<Result<Vec<_>, _>>()
@@ -30,6 +33,14 @@ fn load_tls(settings: &Settings) -> Result<Option<TlsMaterial>> {
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| anyhow!("ROLIE_TLS_KEY {}: {e}", key.display()))?;
+    Ok((chain, key))
+}
+
+fn load_tls(settings: &Settings) -> Result<Option<TlsMaterial>> {
+    let (Some(cert), Some(key)) = (&settings.tls.cert, &settings.tls.key) else {
+        return Ok(None);
+    };
+    let (chain, key) = read_pair(cert, key)?;
     let client_ca = match &settings.tls.client_ca {
         Some(path) => CertificateDer::pem_file_iter(path)
             .with_context(|| format!("ROLIE_TLS_CLIENT_CA: cannot read {}", path.display()))?
@@ -42,6 +53,56 @@ fn load_tls(settings: &Settings) -> Result<Option<TlsMaterial>> {
         key,
         client_ca,
     }))
+}
+
+/// When the certificate files were last changed (either of them).
+fn modified(cert: &Path, key: &Path) -> Option<std::time::SystemTime> {
+    let time = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    time(cert).max(time(key))
+}
+
+/// How often the certificate files are looked at for a change.
+const CERTIFICATE_POLL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Replaces the served certificate when its files change or on SIGHUP: renewed
+/// certificates (ACME, a CA's rotation) take effect without a restart, and connections
+/// open keep theirs. A pair that cannot be read or does not match keeps the old one.
+async fn reload_certificate(cert: PathBuf, key: PathBuf, certificate: Arc<ServerCertificate>) {
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = modified(&cert, &key);
+    loop {
+        #[cfg(unix)]
+        let signalled = async {
+            match hangup.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let signalled = std::future::pending::<()>();
+        let cause = tokio::select! {
+            () = signalled => "SIGHUP",
+            () = tokio::time::sleep(CERTIFICATE_POLL) => {
+                let now = modified(&cert, &key);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                "a change of its files"
+            }
+        };
+        match read_pair(&cert, &key)
+            .and_then(|(chain, key)| certificate.replace(chain, key).map_err(|e| anyhow!(e)))
+        {
+            Ok(()) => tracing::info!("TLS certificate reloaded after {cause}"),
+            Err(e) => tracing::warn!(
+                "TLS certificate not reloaded after {cause}, the old one stays: {e:#}"
+            ),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -116,11 +177,24 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     let _housekeeping = rolie_server::housekeeping::spawn(state.clone());
     let connections = state.metrics.connections.clone();
     let app = rolie_server::app(state);
+    let (tls, certificate) = match tls {
+        Some(material) => {
+            let (config, certificate) =
+                rolie_server::reloadable_tls_config(material).map_err(|e| anyhow!("TLS: {e}"))?;
+            (Some(config), Some(certificate))
+        }
+        None => (None, None),
+    };
+    let _reload = match (certificate, &settings.tls.cert, &settings.tls.key) {
+        (Some(certificate), Some(cert), Some(key)) => Some(tokio::spawn(reload_certificate(
+            cert.clone(),
+            key.clone(),
+            certificate,
+        ))),
+        _ => None,
+    };
     let options = ServeOptions {
-        tls: tls
-            .map(rolie_server::tls_config)
-            .transpose()
-            .map_err(|e| anyhow!("TLS: {e}"))?,
+        tls,
         max_connections: settings.max_connections,
         max_connections_per_address: settings.max_connections_per_address,
         header_read_timeout: settings.header_timeout,
