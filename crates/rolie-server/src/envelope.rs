@@ -45,7 +45,7 @@ use tracing::Instrument;
 use crate::access_log;
 use crate::caller::AuditSubject;
 use crate::encode::{self, Effort, MIN_COMPRESSED_BYTES};
-use crate::error::{ApiError, InternalCause};
+use crate::error::{ApiError, InternalCause, UnavailableCause};
 use crate::html;
 use crate::negotiate::{self, Coding};
 use crate::state::AppState;
@@ -333,6 +333,10 @@ impl Shared {
         };
         if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
             tracing::error!(http.method = %method, http.path = %path, request.id = id, "request failed: {cause}");
+        } else if let Some(UnavailableCause(cause)) =
+            response.extensions().get::<UnavailableCause>()
+        {
+            tracing::warn!(http.method = %method, http.path = %path, request.id = id, "storage unavailable: {cause}");
         } else if status.is_server_error() {
             tracing::warn!(http.method = %method, http.path = %path, request.id = id, status = status.as_u16(), "request not served");
         } else {

@@ -80,9 +80,13 @@ pub enum ApiError {
     /// 428: If-Match required.
     #[error("this server requires If-Match on PUT and DELETE; GET the resource for its ETag first")]
     PreconditionRequired,
-    /// 503: the store is unavailable; retry later.
+    /// 503: the server cannot serve now (overload, a deadline); retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the database cannot be reached or written. The cause (a full disk, a refused
+    /// connection) is logged for the operator; the client learns only to retry.
+    #[error("the server's storage is unavailable; retry later")]
+    StorageUnavailable(String),
     /// 500: a bug. The message is logged, never sent.
     #[error("{0}")]
     Internal(String),
@@ -91,6 +95,10 @@ pub enum ApiError {
 /// The hidden cause of a 5xx, for the logging middleware.
 #[derive(Debug, Clone)]
 pub struct InternalCause(pub String);
+
+/// Why the storage is unavailable, for the logging middleware (never sent).
+#[derive(Debug, Clone)]
+pub struct UnavailableCause(pub String);
 
 /// The `WWW-Authenticate` challenges of the server, set by the authentication layer.
 #[derive(Debug, Clone)]
@@ -118,7 +126,9 @@ impl ApiError {
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -172,7 +182,7 @@ impl IntoResponse for ApiError {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match &self {
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::StorageUnavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
             }
             ApiError::TooManyRequests(seconds) => {
@@ -184,8 +194,14 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response.extensions_mut().insert(problem);
-        if let ApiError::Internal(cause) = self {
-            response.extensions_mut().insert(InternalCause(cause));
+        match self {
+            ApiError::Internal(cause) => {
+                response.extensions_mut().insert(InternalCause(cause));
+            }
+            ApiError::StorageUnavailable(cause) => {
+                response.extensions_mut().insert(UnavailableCause(cause));
+            }
+            _ => {}
         }
         response
     }
@@ -199,9 +215,7 @@ impl From<StoreError> for ApiError {
             StoreError::PreconditionFailed => ApiError::PreconditionFailed(
                 "the resource changed since the ETag in If-Match was issued".into(),
             ),
-            StoreError::Unavailable(message) => {
-                ApiError::Unavailable(format!("storage is unavailable: {message}"))
-            }
+            StoreError::Unavailable(message) => ApiError::StorageUnavailable(message),
             StoreError::Internal(message) => ApiError::Internal(message),
         }
     }
@@ -223,7 +237,7 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Invalid(message) => ApiError::Unauthorized(message),
-            AuthError::Unavailable(message) => ApiError::Unavailable(message),
+            AuthError::Unavailable(message) => ApiError::StorageUnavailable(message),
         }
     }
 }
@@ -271,5 +285,24 @@ mod tests {
             ApiError::from(StoreError::Unavailable("x".into())).status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+    }
+
+    /// Operations: why the storage failed is the operator's (logged), not the client's.
+    #[test]
+    fn storage_causes_are_logged_not_sent() {
+        let error = ApiError::from(StoreError::Unavailable(
+            "database connection: Connection refused (os error 111) at 10.1.2.3:5432".into(),
+        ));
+        let detail = error.problem().detail.unwrap_or_default();
+        assert!(
+            !detail.contains("10.1.2.3") && !detail.contains("refused"),
+            "{detail}"
+        );
+        let response = error.into_response();
+        let cause = response
+            .extensions()
+            .get::<UnavailableCause>()
+            .expect("the cause travels to the log");
+        assert!(cause.0.contains("10.1.2.3"));
     }
 }
