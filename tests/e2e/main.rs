@@ -4,6 +4,7 @@
 //! container deployment and the README.
 
 mod access_log;
+mod admin_cli;
 mod backup;
 mod browser;
 mod clients;

@@ -41,6 +41,9 @@ pub enum Command {
     Push(PushArgs),
     /// Check any ROLIE server against the ROLIE requirements it can be seen to meet.
     Check(CheckArgs),
+    /// Administer a running server (local or remote) over its admin API: collections,
+    /// feed tokens, the audit log.
+    Admin(AdminArgs),
     /// GET the readiness endpoint of a running server: exit 0 on 200, 1 otherwise (for
     /// container health checks; needs no configuration).
     Healthcheck(HealthcheckArgs),
@@ -133,6 +136,134 @@ pub struct RemoteArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `rolie admin`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The server's base URL.
+    #[arg(long, env = "ROLIE_ADMIN_URL", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// How to reach the server (a token with rolie:admin).
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// `rolie admin …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Collections.
+    #[command(subcommand)]
+    Collections(CollectionCommand),
+    /// Feed-reader tokens (HTTP Basic, read-only).
+    #[command(subcommand)]
+    Tokens(TokenCommand),
+    /// The audit log of writes, newest first.
+    Audit(AdminAuditArgs),
+}
+
+/// `rolie admin collections …`.
+#[derive(Debug, Subcommand)]
+pub enum CollectionCommand {
+    /// List the collections.
+    List,
+    /// Create a collection.
+    Create {
+        /// Its name (the last segment of its feed URI).
+        name: String,
+        /// Its settings.
+        #[command(flatten)]
+        fields: CollectionFields,
+    },
+    /// Change a collection's settings (those given).
+    Update {
+        /// Its name.
+        name: String,
+        /// The settings to change.
+        #[command(flatten)]
+        fields: CollectionFields,
+    },
+    /// Delete an empty collection.
+    Delete {
+        /// Its name.
+        name: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Settings of a collection.
+#[derive(Debug, Args)]
+pub struct CollectionFields {
+    /// Title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Information type (incident, indicator, …).
+    #[arg(long)]
+    pub information_type: Option<String>,
+    /// Workspace it is listed under.
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// Media types it accepts (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub accept: Option<Vec<String>>,
+    /// Most restrictive level it takes (white, green, amber, red).
+    #[arg(long)]
+    pub max_restriction: Option<String>,
+    /// Readable without credentials.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub public: Option<bool>,
+}
+
+/// `rolie admin tokens …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// List the feed tokens (never their secrets).
+    List,
+    /// Issue a feed token; its secret is printed once.
+    Issue {
+        /// Whom it is for.
+        #[arg(long)]
+        subject: String,
+        /// Clearance: white, green, amber or red.
+        #[arg(long)]
+        clearance: String,
+        /// A label (the feed reader it is for).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Collections it reads (default: every collection).
+        #[arg(long, value_delimiter = ',')]
+        collections: Vec<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Revoke a feed token.
+    Revoke {
+        /// Its id (the user name).
+        id: String,
+    },
+}
+
+/// `rolie admin audit`.
+#[derive(Debug, Args)]
+pub struct AdminAuditArgs {
+    /// How many records to read (newest first, at most 500).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Only records of this subject.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Only records whose action contains this text (`POST`, `/admin/`, …).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only refused writes.
+    #[arg(long)]
+    pub refused: bool,
 }
 
 /// `rolie pull`.

@@ -27,6 +27,7 @@ pub fn main() -> ExitCode {
         Some(Command::Pull(args)) => return commands::remote::pull(args),
         Some(Command::Push(args)) => return commands::remote::push(args),
         Some(Command::Check(args)) => return commands::remote::check(args),
+        Some(Command::Admin(args)) => return commands::admin::run(args),
         _ => {}
     }
     let settings = match Settings::load(&cli.settings) {
@@ -63,7 +64,11 @@ pub fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
             Command::Backup(args) => commands::backup::run(settings, &args.file).await,
-            Command::Healthcheck(_) | Command::Pull(_) | Command::Push(_) | Command::Check(_) => {
+            Command::Healthcheck(_)
+            | Command::Pull(_)
+            | Command::Push(_)
+            | Command::Check(_)
+            | Command::Admin(_) => {
                 unreachable!("answered before the settings are loaded")
             }
         }

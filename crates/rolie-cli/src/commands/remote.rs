@@ -17,7 +17,7 @@ const FOUND: u8 = 1;
 /// Exit code when the command could not do its work.
 const FAILED: u8 = 2;
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -30,7 +30,7 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("the {what} {}: {e}", path.display()))
 }
 
-fn client(url: &str, remote: &RemoteArgs) -> Result<Client, String> {
+pub(crate) fn client(url: &str, remote: &RemoteArgs) -> Result<Client, String> {
     let auth = match (&remote.token, &remote.user, &remote.password) {
         (Some(token), None, None) => Auth::Bearer(token.clone()),
         (None, Some(user), Some(password)) => Auth::Basic {
