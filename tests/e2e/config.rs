@@ -170,3 +170,50 @@ async fn configured_collections_are_reconciled_at_start_up() {
         "{stderr}"
     );
 }
+
+/// Operations: `rolie config check` prints the effective configuration (environment over
+/// defaults) with the token secret and the database password masked, and refuses a bad
+/// value naming its key, without opening a database.
+#[test]
+fn config_check_prints_the_effective_configuration_with_secrets_masked() {
+    use crate::support::SECRET;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = command(dir.path())
+        .args(["config", "check"])
+        .env("ROLIE_JWT_HS256_SECRET", SECRET)
+        .env(
+            "ROLIE_DATABASE_URL",
+            "postgres://rolie:hunter2-password@db.internal:5432/rolie",
+        )
+        .env("ROLIE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1")
+        .output()
+        .expect("run rolie config check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !stdout.contains(SECRET) && !stdout.contains("hunter2"),
+        "{stdout}"
+    );
+    let effective: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(effective["jwt"]["hs256_secret"], "***");
+    assert_eq!(
+        effective["database_url"],
+        "postgres://rolie:***@db.internal:5432/rolie"
+    );
+    assert_eq!(
+        effective["trusted_proxies"],
+        serde_json::json!(["10.0.0.0/8", "192.0.2.1/32"])
+    );
+    assert_eq!(effective["access_log"], true);
+    let (code, stderr) = run(
+        dir.path(),
+        &["config", "check"],
+        &[("ROLIE_TRUSTED_PROXIES", "the proxy")],
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("ROLIE_TRUSTED_PROXIES"), "{stderr}");
+}

@@ -112,7 +112,7 @@ pub const DEVELOPMENT_SECRET_FILE: &str = "jwt-secret";
 pub fn hs256_secret(settings: &Settings) -> Result<Option<Hs256Secret>> {
     if let Some(secret) = &settings.hs256_secret {
         return Ok(Some(Hs256Secret {
-            bytes: secret.as_bytes().to_vec(),
+            bytes: secret.expose().as_bytes().to_vec(),
             development: false,
         }));
     }

@@ -41,6 +41,9 @@ pub enum Command {
     Push(PushArgs),
     /// Check any ROLIE server against the ROLIE requirements it can be seen to meet.
     Check(CheckArgs),
+    /// Check the configuration and print it, secrets masked.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Administer a running server (local or remote) over its admin API: collections,
     /// feed tokens, the audit log.
     Admin(AdminArgs),
@@ -136,6 +139,14 @@ pub struct RemoteArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `rolie config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load the configuration as `rolie serve` would (file, environment, flags), check it
+    /// and print the effective values with every secret masked; open nothing.
+    Check,
 }
 
 /// `rolie admin`.

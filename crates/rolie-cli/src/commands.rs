@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod backup;
+pub mod config;
 pub mod healthcheck;
 pub mod import;
 pub mod migrate;

@@ -64,6 +64,7 @@ pub fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
             Command::Backup(args) => commands::backup::run(settings, &args.file).await,
+            Command::Config(cli::ConfigCommand::Check) => commands::config::check(&settings),
             Command::Healthcheck(_)
             | Command::Pull(_)
             | Command::Push(_)

@@ -26,6 +26,26 @@ pub enum LogFormat {
     Json,
 }
 
+/// A secret from the configuration: its `Debug` is `"***"` and it has no `Display`, so no
+/// log line or error message can print it. (A newtype, not the `secrecy` crate: the key
+/// lives for the whole process, so zeroizing it on drop buys nothing here.)
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
 /// `[tls]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +75,7 @@ pub struct PublicKey {
 #[serde(deny_unknown_fields)]
 pub struct JwtSection {
     /// HS256 secret.
-    pub hs256_secret: Option<String>,
+    pub hs256_secret: Option<Secret>,
     /// File holding the HS256 secret.
     pub hs256_secret_file: Option<PathBuf>,
     /// Public keys (RS256/ES256/EdDSA).
@@ -238,7 +258,7 @@ pub struct Settings {
     pub jwt: JwtSection,
     /// HS256 secret given by configuration (None: only public keys or a JWKS file, or
     /// development mode; see [`Settings::token_keys`]).
-    pub hs256_secret: Option<String>,
+    pub hs256_secret: Option<Secret>,
     /// Client certificate table.
     pub client_certificates: Vec<CertificateMapping>,
     /// Policy.
@@ -419,7 +439,9 @@ impl Settings {
                     path.display()
                 ),
             )?),
-            (None, None, Some(s), _) => Some(checked_secret(s.clone(), "jwt.hs256_secret")?),
+            (None, None, Some(s), _) => {
+                Some(checked_secret(s.expose().to_owned(), "jwt.hs256_secret")?)
+            }
             (None, None, None, Some(path)) => Some(checked_secret(
                 read_secret(path, "jwt.hs256_secret_file")?,
                 &format!("jwt.hs256_secret_file {}", path.display()),
@@ -591,14 +613,14 @@ fn read_secret(path: &Path, key: &str) -> Result<String> {
 
 /// `secret` if it is long enough; otherwise an error naming `source`, the setting it came
 /// from (an empty variable or file is a mistake, not a request for development mode).
-fn checked_secret(secret: String, source: &str) -> Result<String> {
+fn checked_secret(secret: String, source: &str) -> Result<Secret> {
     match secret.len() {
         0 => bail!("{source}: the HS256 secret is empty"),
         n if n < MIN_HS256_SECRET_BYTES => bail!(
             "{source}: the HS256 secret is {n} bytes; it must be at least \
              {MIN_HS256_SECRET_BYTES} (for example, openssl rand -hex 32)"
         ),
-        _ => Ok(secret),
+        _ => Ok(Secret(secret)),
     }
 }
 
@@ -707,9 +729,11 @@ mod tests {
         a.jwt_hs256_secret_file = Some(path);
         let s = Settings::resolve(FileConfig::default(), &a).unwrap();
         assert_eq!(
-            s.hs256_secret.as_deref(),
+            s.hs256_secret.as_ref().map(Secret::expose),
             Some("0123456789abcdef0123456789abcdef")
         );
+        // No debug print shows it (operations: secrets never in a log line).
+        assert!(!format!("{s:?}").contains("0123456789abcdef"), "{s:?}");
     }
 
     #[test]
