@@ -217,3 +217,38 @@ fn config_check_prints_the_effective_configuration_with_secrets_masked() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("ROLIE_TRUSTED_PROXIES"), "{stderr}");
 }
+
+/// Operations: `rolie migrate --status` says which migrations the database has, changing
+/// nothing: every one pending before the database exists (exit 1), none after
+/// `rolie migrate` (exit 0).
+#[test]
+fn migrate_status_reports_without_migrating() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let status = || {
+        command(dir.path())
+            .args(["migrate", "--status"])
+            .output()
+            .expect("run rolie migrate --status")
+    };
+    let before = status();
+    let text = String::from_utf8_lossy(&before.stdout).into_owned();
+    assert_eq!(before.status.code(), Some(1), "{text}");
+    assert!(text.contains("does not exist yet"), "{text}");
+    assert!(
+        !dir.path().join("rolie-data/rolie.db").exists(),
+        "a status creates no database"
+    );
+    let migrated = command(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("run rolie migrate");
+    assert!(migrated.status.success());
+    let after = status();
+    let text = String::from_utf8_lossy(&after.stdout).into_owned();
+    assert_eq!(after.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("applied") && text.contains(" 0 pending"),
+        "{text}"
+    );
+    assert!(!text.contains("pending  "), "{text}");
+}

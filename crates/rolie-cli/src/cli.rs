@@ -22,8 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the repository (the default).
     Serve,
-    /// Apply database migrations and exit.
-    Migrate,
+    /// Apply database migrations and exit (--status: only say which are applied).
+    Migrate(MigrateArgs),
     /// Mint a bearer token, or a feed-reader credential with --feed-reader.
     Token(TokenArgs),
     /// Publish every document (*.xml, *.json: IODEF, JSON IODEF, STIX 2.1 bundles, MISP
@@ -92,6 +92,14 @@ pub struct ImportArgs {
     /// Publisher recorded on the entries.
     #[arg(long, default_value = "rolie-import")]
     pub subject: String,
+}
+
+/// `rolie migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Print which migrations the database has and which are pending; change nothing.
+    #[arg(long)]
+    pub status: bool,
 }
 
 /// `rolie backup`.

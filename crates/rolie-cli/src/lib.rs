@@ -59,7 +59,8 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => commands::serve::run(settings).await,
-            Command::Migrate => commands::migrate::run(settings).await,
+            Command::Migrate(args) if args.status => commands::migrate::status(settings).await,
+            Command::Migrate(_) => commands::migrate::run(settings).await,
             Command::Token(args) => commands::token::run(settings, args).await,
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,

@@ -66,6 +66,40 @@ impl PgStore {
         Ok(store)
     }
 
+    /// The migrations this build has and which of them the database at `url` has, read
+    /// without migrating anything.
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be reached or read.
+    pub async fn migration_status(
+        url: &str,
+    ) -> Result<Vec<rolie_store::backend::MigrationState>, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
+            .application_name("rolie");
+        let mut connection = sqlx::ConnectOptions::connect(&options)
+            .await
+            .map_err(error::map)?;
+        let recorded: bool =
+            sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+                .fetch_one(&mut connection)
+                .await
+                .map_err(error::map)?;
+        let applied: Vec<i64> = if recorded {
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(&mut connection)
+                .await
+                .map_err(error::map)?
+        } else {
+            Vec::new()
+        };
+        let _ = sqlx::Connection::close(connection).await;
+        Ok(rolie_store::backend::migration_states(
+            &sqlx::migrate!("../../migrations/postgres"),
+            &applied,
+        ))
+    }
+
     /// Applies pending migrations and returns how many exist.
     ///
     /// # Errors

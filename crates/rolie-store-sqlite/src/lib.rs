@@ -212,6 +212,43 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// The migrations this build has and which of them the database at `url` has, read
+    /// without migrating anything (`None`: there is no database file yet).
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be read.
+    pub async fn migration_status(
+        url: &str,
+    ) -> Result<Option<Vec<rolie_store::backend::MigrationState>>, StoreError> {
+        let options = connect_options(url)?
+            .create_if_missing(false)
+            .read_only(true);
+        let mut connection = match sqlx::ConnectOptions::connect(&options).await {
+            Ok(connection) => connection,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("14") => return Ok(None),
+            Err(e) => return Err(error::map(e)),
+        };
+        let recorded: bool = sqlx::query_scalar(
+            "select count(*) > 0 from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .map_err(error::map)?;
+        let applied: Vec<i64> = if recorded {
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(&mut connection)
+                .await
+                .map_err(error::map)?
+        } else {
+            Vec::new()
+        };
+        let _ = sqlx::Connection::close(connection).await;
+        Ok(Some(rolie_store::backend::migration_states(
+            &sqlx::migrate!("../../migrations/sqlite"),
+            &applied,
+        )))
+    }
+
     /// Closes both pools, waiting for connections to finish.
     pub async fn close(&self) {
         self.writer.close().await;

@@ -211,6 +211,34 @@ pub fn audience_filter(visibility: &crate::Visibility) -> (i64, Option<String>) 
     (i64::from(visibility.clearance.level()), owner)
 }
 
+/// A migration of the database schema, and whether the database has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    /// Its version (the number its file name starts with).
+    pub version: i64,
+    /// What it does.
+    pub description: String,
+    /// Applied to this database.
+    pub applied: bool,
+}
+
+/// The migrations `migrator` holds, marked applied when `applied` (the versions recorded
+/// successful in the database's `_sqlx_migrations`) lists them.
+pub fn migration_states(
+    migrator: &sqlx::migrate::Migrator,
+    applied: &[i64],
+) -> Vec<MigrationState> {
+    migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| MigrationState {
+            version: m.version,
+            description: m.description.to_string(),
+            applied: applied.contains(&m.version),
+        })
+        .collect()
+}
+
 /// The SQL counting the entries of a collection a view sees, the same on both backends but
 /// for placeholders: `{p}1` the collection, `{p}2` the clearance level, `{p}3` the draft
 /// owner (null: every draft; `''`: none). It reads the visibility index only.

@@ -18,6 +18,45 @@ pub async fn run(settings: Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints each migration of this build as applied or pending for the configured
+/// database, migrating nothing; exit 0 when none is pending, 1 otherwise.
+pub async fn status(settings: Settings) -> Result<ExitCode> {
+    let states = if settings.is_postgres() {
+        Some(
+            rolie_store_postgres::PgStore::migration_status(&settings.database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("ROLIE_DATABASE_URL: {e}"))?,
+        )
+    } else {
+        rolie_store_sqlite::SqliteStore::migration_status(&settings.database_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("ROLIE_DATABASE_URL: {e}"))?
+    };
+    let url = redact(&settings.database_url);
+    let Some(states) = states else {
+        println!("database at {url} does not exist yet: every migration is pending");
+        return Ok(ExitCode::from(1));
+    };
+    for state in &states {
+        println!(
+            "{:<8} {:>4}  {}",
+            if state.applied { "applied" } else { "pending" },
+            state.version,
+            state.description
+        );
+    }
+    let pending = states.iter().filter(|s| !s.applied).count();
+    println!(
+        "database at {url}: {} applied, {pending} pending",
+        states.len() - pending
+    );
+    Ok(if pending == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// A database URL without its password.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
