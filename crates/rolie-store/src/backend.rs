@@ -224,6 +224,7 @@ pub struct MigrationState {
 
 /// The migrations `migrator` holds, marked applied when `applied` (the versions recorded
 /// successful in the database's `_sqlx_migrations`) lists them.
+#[cfg(feature = "sql")]
 pub fn migration_states(
     migrator: &sqlx::migrate::Migrator,
     applied: &[i64],
