@@ -587,3 +587,65 @@ async fn pull_over_tls_with_a_feed_token_sees_what_the_token_sees() {
     );
     assert_eq!(untrusted.status.code(), Some(2), "{}", explain(&untrusted));
 }
+
+/// Issue (pull --watch): a watching pull keeps the mirror current: an entry published
+/// while it runs arrives without another command.
+#[tokio::test]
+async fn pull_watch_keeps_the_mirror_current() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (_server, base) = server(dir.path()).await;
+    let http = reqwest::Client::new();
+    let admin = admin();
+    let mirror = dir.path().join("mirror");
+    let service = format!("{base}/rolie/servicedocument");
+    let mut watcher = command(dir.path())
+        .args([
+            "pull",
+            &service,
+            mirror.to_str().expect("path"),
+            "--token",
+            &admin,
+            "--watch",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start rolie pull --watch");
+    // Published only after the first pull finished: only a later pull can bring it.
+    let index = mirror.join("incidents/index.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !index.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first pull did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let published = fixtures::incident("WATCH-1", "green", "arrives while watching");
+    let response = post_incident(&http, &base, &admin, published.clone())
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(response.status(), 201);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let arrived = loop {
+        let text = std::fs::read_to_string(&index).unwrap_or_default();
+        if text.contains("WATCH-1") {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(arrived, "the watching pull mirrored the new entry");
+    let contents: Vec<Vec<u8>> = std::fs::read_dir(mirror.join("incidents/content"))
+        .expect("content")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read(e.path()).expect("read"))
+        .collect();
+    assert!(contents.contains(&published.into_bytes()), "byte-exact");
+}
