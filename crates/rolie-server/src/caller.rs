@@ -20,6 +20,12 @@ pub struct ConnectionInfo {
     pub tls: bool,
 }
 
+/// Whether a request came over TLS, or through the TLS-terminating proxy the operator
+/// declared: where HTTP Basic is accepted (R-5023-14-a) and a browser may sign in.
+pub fn is_secure(extensions: &http::Extensions, config: &crate::config::ServerConfig) -> bool {
+    extensions.get::<ConnectionInfo>().is_some_and(|c| c.tls) || config.behind_tls_proxy
+}
+
 /// Where the audit layer learns who made a write (set once authentication succeeded).
 #[derive(Debug, Clone, Default)]
 pub struct AuditSubject(pub Arc<Mutex<Option<String>>>);
@@ -46,7 +52,7 @@ impl FromRequestParts<AppState> for Caller {
         let credentials = Credentials {
             authorization,
             client_certificate: parts.extensions.get::<ClientCertificate>(),
-            secure: connection.is_some_and(|c| c.tls) || state.config.behind_tls_proxy,
+            secure: is_secure(&parts.extensions, &state.config),
         };
         // Behind a trusted proxy, the address it forwarded for (see `access_log`).
         let client = parts

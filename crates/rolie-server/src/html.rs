@@ -20,7 +20,6 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use rolie_authz::Principal;
 use serde::Serialize;
 
-use crate::caller::ConnectionInfo;
 use crate::error::ApiError;
 use crate::negotiate;
 use crate::state::AppState;
@@ -132,34 +131,47 @@ pub fn render(name: &str, context: &impl Serialize) -> Result<Bytes, ApiError> {
         .map_err(|e| ApiError::Internal(format!("page {name}: {e:#}")))
 }
 
-/// What a request says about the page it may get: whether it wants one, and whether it
-/// came over a channel where the browser may send a password.
+/// What a request says about the page it may get: whether it asked for Atom outright,
+/// and whether it came over a channel where the browser may send a password.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest {
-    /// The client prefers HTML to Atom and did not ask for `format=atom`.
-    pub wants_html: bool,
+    /// `?format=atom`: Atom whatever `Accept` says.
+    pub forced_atom: bool,
     /// TLS, or behind the TLS proxy the operator declared: HTTP Basic is accepted.
     pub secure: bool,
 }
 
 impl PageRequest {
-    /// Reads `parts`; `atom` is the Atom media type the resource offers instead.
-    pub fn of(parts: &Parts, state: &AppState, atom: &str) -> Self {
-        let forced_atom = parts.uri.query().is_some_and(|query| {
-            form_urlencoded::parse(query.as_bytes()).any(|(n, v)| n == "format" && v == "atom")
-        });
+    /// Reads `parts`.
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
         PageRequest {
-            wants_html: !forced_atom && negotiate::prefers_html(&parts.headers, atom),
-            secure: parts
-                .extensions
-                .get::<ConnectionInfo>()
-                .is_some_and(|c| c.tls)
-                || state.config.behind_tls_proxy,
+            forced_atom: parts.uri.query().is_some_and(|query| {
+                form_urlencoded::parse(query.as_bytes()).any(|(n, v)| n == "format" && v == "atom")
+            }),
+            secure: crate::caller::is_secure(&parts.extensions, &state.config),
+        }
+    }
+
+    /// Whether to answer with a page rather than `atom`, reading `Accept` once
+    /// ([`negotiate::page_or`]); `pages` false, or `format=atom`, offers Atom alone.
+    ///
+    /// # Errors
+    /// 406 when `Accept` excludes what is offered.
+    pub fn wants_html(
+        &self,
+        headers: &HeaderMap,
+        atom: &'static str,
+        pages: bool,
+    ) -> Result<bool, ApiError> {
+        if pages && !self.forced_atom {
+            negotiate::page_or(headers, atom)
+        } else {
+            negotiate::choose(headers, &[atom]).map(|_| false)
         }
     }
 }
 
-/// The page request of any ROLIE document: HTML is weighed against Atom.
+/// What a request says about pages (see [`PageRequest`]).
 pub struct Browser(pub PageRequest);
 
 impl FromRequestParts<AppState> for Browser {
@@ -169,11 +181,7 @@ impl FromRequestParts<AppState> for Browser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Browser(PageRequest::of(
-            parts,
-            state,
-            rolie_model::vocabulary::media_type::ATOM,
-        )))
+        Ok(Browser(PageRequest::of(parts, state)))
     }
 }
 
@@ -225,11 +233,16 @@ impl Frame {
 /// Where a browser signs in (HTTP Basic with a feed token).
 pub const LOGIN_PATH: &str = "/login";
 
-/// Whether a browser can sign in at all: a configured authenticator takes HTTP Basic.
-pub fn basic_offered(state: &AppState) -> bool {
+/// The HTTP Basic challenge of a configured authenticator, if one takes Basic.
+pub fn basic_challenge(state: &AppState) -> Option<&'static str> {
     state
         .authn
         .challenges()
-        .iter()
-        .any(|c| c.len() >= 6 && c[..6].eq_ignore_ascii_case("basic "))
+        .into_iter()
+        .find(|c| c.len() >= 6 && c[..6].eq_ignore_ascii_case("basic "))
+}
+
+/// Whether a browser can sign in at all: a configured authenticator takes HTTP Basic.
+pub fn basic_offered(state: &AppState) -> bool {
+    basic_challenge(state).is_some()
 }

@@ -199,14 +199,32 @@ pub fn choose_coding(headers: &HeaderMap) -> Option<Coding> {
 /// Whether the client weighs `text/html` above `other` (browsers do; feed readers, curl and
 /// HTTP libraries, which send `*/*` or name Atom first, do not).
 pub fn prefers_html(headers: &HeaderMap, other: &str) -> bool {
-    if !headers.contains_key(ACCEPT) {
-        return false;
-    }
-    let ranges = accept_ranges(headers);
+    headers.contains_key(ACCEPT) && html_over(&accept_ranges(headers), other)
+}
+
+fn html_over(ranges: &[Range], other: &str) -> bool {
     let (Some(html), Some(other)) = (MediaType::parse("text/html"), MediaType::parse(other)) else {
         return false;
     };
-    weight(&ranges, &html) > weight(&ranges, &other)
+    weight(ranges, &html) > weight(ranges, &other)
+}
+
+/// Whether to answer with a page rather than `atom`, from one reading of `Accept`: a page
+/// when the client weighs `text/html` above Atom ([`prefers_html`]); otherwise Atom, as
+/// [`choose`] offers it alone (a client that excludes it explicitly gets 406).
+///
+/// # Errors
+/// 406 when Atom is excluded and HTML not preferred.
+pub fn page_or(headers: &HeaderMap, atom: &str) -> Result<bool, ApiError> {
+    let ranges = accept_ranges(headers);
+    if html_over(&ranges, atom) {
+        return Ok(true);
+    }
+    let excluded = MediaType::parse(atom).is_some_and(|m| weight_of(&ranges, &m) == Some(0.0));
+    if excluded {
+        choose(headers, &[atom])?;
+    }
+    Ok(false)
 }
 
 /// Whether an error should be a page rather than a problem document: the client weighs

@@ -119,34 +119,49 @@ fn ids(entry: &StoredEntry, limit: usize) -> Vec<String> {
         .collect()
 }
 
-/// An entry in a feed page.
+/// What both a feed row and an entry page say of an entry.
 #[derive(Debug, Serialize)]
-pub struct EntryRow {
-    href: String,
+struct Headline {
     title: String,
     summary: Option<String>,
     level: Level,
     draft: bool,
-    ids: Vec<String>,
     purpose: String,
     status: String,
     updated: When,
 }
 
-impl EntryRow {
-    /// The row of `entry`.
-    pub fn of(urls: &Urls, entry: &StoredEntry) -> Self {
+impl Headline {
+    fn of(entry: &StoredEntry) -> Self {
         let data = &entry.data;
-        EntryRow {
-            href: urls.entry(entry.id),
+        Headline {
             title: data.title.as_plain(),
             summary: data.summary.as_ref().map(rolie_model::Text::as_plain),
             level: Level::of(data.restriction),
             draft: data.draft,
-            ids: ids(entry, 2),
             purpose: term_in(&data.categories, scheme::IODEF_PURPOSE),
             status: term_in(&data.categories, scheme::IODEF_STATUS),
             updated: When::of(entry.updated()),
+        }
+    }
+}
+
+/// An entry in a feed page.
+#[derive(Debug, Serialize)]
+pub struct EntryRow {
+    href: String,
+    #[serde(flatten)]
+    headline: Headline,
+    ids: Vec<String>,
+}
+
+impl EntryRow {
+    /// The row of `entry`.
+    pub fn of(urls: &Urls, entry: &StoredEntry) -> Self {
+        EntryRow {
+            href: urls.entry(entry.id),
+            headline: Headline::of(entry),
+            ids: ids(entry, 2),
         }
     }
 }
@@ -184,15 +199,10 @@ struct ContentView {
 /// An entry's page: everything its Atom entry says, for people.
 #[derive(Debug, Serialize)]
 pub struct EntryView {
-    title: String,
-    summary: Option<String>,
-    level: Level,
-    draft: bool,
+    #[serde(flatten)]
+    headline: Headline,
     ids: Vec<String>,
-    purpose: String,
-    status: String,
     published: When,
-    updated: When,
     edited: When,
     authors: Vec<String>,
     format: Option<String>,
@@ -244,15 +254,9 @@ impl EntryView {
             }),
         };
         EntryView {
-            title: data.title.as_plain(),
-            summary: data.summary.as_ref().map(rolie_model::Text::as_plain),
-            level: Level::of(data.restriction),
-            draft: data.draft,
+            headline: Headline::of(entry),
             ids: ids(entry, 100),
-            purpose: term_in(&data.categories, scheme::IODEF_PURPOSE),
-            status: term_in(&data.categories, scheme::IODEF_STATUS),
             published: When::of(entry.published()),
-            updated: When::of(entry.updated()),
             edited: When::of(entry.edited),
             authors: data.authors.iter().map(|a| a.name.clone()).collect(),
             format: data.format.as_ref().map(|f| match &f.version {

@@ -16,7 +16,7 @@ use crate::conditional::{IfMatch, Validators};
 use crate::error::ApiError;
 use crate::html::document::DocumentView;
 use crate::html::{self, Browser, PageRequest, views};
-use crate::negotiate::{self, content_type};
+use crate::negotiate::content_type;
 use crate::present;
 use crate::respond::{self, PRIVATE, Representation};
 use crate::routes::{EntryPath, view_key};
@@ -88,10 +88,9 @@ async fn get_entry(
     Browser(browser): Browser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if browser.wants_html {
+    if browser.wants_html(&headers, media_type::ATOM_ENTRY, true)? {
         return entry_page(&state, &principal, id, browser, &headers).await;
     }
-    negotiate::choose(&headers, &[media_type::ATOM_ENTRY])?;
     let (entry, _) = state.gate.reader(&principal).entry(id).await?;
     // The entry document is the same for every caller who may see it: one rendering
     // serves them all.

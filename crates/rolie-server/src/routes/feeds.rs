@@ -23,7 +23,7 @@ use crate::caller::Caller;
 use crate::conditional::Validators;
 use crate::error::ApiError;
 use crate::html::{self, Browser, PageRequest, views};
-use crate::negotiate::{self, content_type};
+use crate::negotiate::content_type;
 use crate::present::{self, PageLinks, SyncLinks, SyncedEntry};
 use crate::respond::{self, PRIVATE, PUBLIC};
 use crate::routes::{CollectionPath, entries, view_key};
@@ -176,10 +176,7 @@ async fn list_entries(
         .check_collection(name.as_str(), &principal.subject)?;
     let params = feed_params(query.as_deref(), &state)?;
     // Sync pages are for programs: always Atom.
-    let html = browser.wants_html && params.since.is_none();
-    if !html {
-        negotiate::choose(&headers, &[media_type::ATOM_FEED])?;
-    }
+    let html = browser.wants_html(&headers, media_type::ATOM_FEED, params.since.is_none())?;
     let reader = state.gate.reader(&principal);
     let collection = reader.collection(&name).await?;
     // Freshness first, page second: a write in between only costs one extra 200 later,

@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::html::{Browser, PageRequest};
+use crate::html::Browser;
 use crate::routes::service_document::{CollectionsPage, collections_page, listing};
 use crate::state::AppState;
 
@@ -37,10 +37,7 @@ async fn get_home(
             prefix: "hh",
             heading: "Collections",
             intro: true,
-            request: PageRequest {
-                wants_html: true,
-                ..page
-            },
+            request: page,
         },
         &headers,
     )

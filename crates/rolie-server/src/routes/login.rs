@@ -31,12 +31,7 @@ async fn get_login(
     if !principal.is_anonymous() {
         return Ok(Redirect::to(&state.urls.absolute("/")).into_response());
     }
-    let challenge = state
-        .authn
-        .challenges()
-        .into_iter()
-        .find(|c| c.len() >= 6 && c[..6].eq_ignore_ascii_case("basic "));
-    let Some(challenge) = challenge.filter(|_| browser.secure) else {
+    let Some(challenge) = html::basic_challenge(&state).filter(|_| browser.secure) else {
         return Err(ApiError::Forbidden(if html::basic_offered(&state) {
             "signing in with a password needs HTTPS; this address is plain HTTP".into()
         } else {

@@ -14,11 +14,11 @@ use crate::caller::Caller;
 use crate::conditional::Validators;
 use crate::error::ApiError;
 use crate::html::{self, Browser, PageRequest, views};
+use crate::present;
 use crate::respond::{self, PRIVATE};
 use crate::routes::view_key;
 use crate::state::AppState;
 use crate::urls::SERVICE_DOCUMENT_PATH;
-use crate::{negotiate, present};
 
 /// `/rolie/servicedocument`.
 pub fn routes() -> Router<AppState> {
@@ -80,9 +80,7 @@ async fn get_service_document(
     Browser(page): Browser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if !page.wants_html {
-        negotiate::choose(&headers, &[media_type::ATOM_SERVICE])?;
-    }
+    let html = page.wants_html(&headers, media_type::ATOM_SERVICE, true)?;
     let reader = state.gate.reader(&principal);
     let listing = listing(&reader).await?;
     if listing.collections.is_empty() && principal.is_anonymous() {
@@ -91,7 +89,7 @@ async fn get_service_document(
             "this repository has no public collections; send credentials".into(),
         ));
     }
-    if page.wants_html {
+    if html {
         return collections_page(
             &state,
             &reader,
