@@ -262,8 +262,38 @@ async fn pull_mirrors_a_static_feed_and_verifies_digests() {
         r#"<rolie:property name="urn:ietf:params:rolie:property:local:content-sha256" value="{}"/>"#,
         "0".repeat(64)
     );
+    // An IODEF entry that names neither its IncidentID nor its purpose and restriction.
+    let csirt = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>urn:uuid:20000000-0000-4000-8000-000000000010</id>
+  <title>Incidents</title>
+  <updated>2026-01-09T00:00:00Z</updated>
+  <author><name>Broken</name></author>
+  <link rel="self" href="{base}/csirt.xml"/>
+  <category scheme="urn:ietf:params:rolie:category:information-type" term="incident"/>
+  <entry>
+    <id>urn:uuid:20000000-0000-4000-8000-000000000011</id>
+    <title>An incident</title>
+    <updated>2026-01-09T00:00:00Z</updated>
+    <link rel="edit" href="{base}/csirt-entry.xml"/>
+    <content type="application/xml" src="{base}/incident.xml"/>
+  </entry>
+</feed>"#
+    );
     {
         let mut files = site.lock().expect("site");
+        files.insert(
+            "/csirt.xml".into(),
+            ("application/atom+xml".into(), csirt.into_bytes()),
+        );
+        files.insert(
+            "/incident.xml".into(),
+            (
+                "application/xml".into(),
+                fixtures::incident("BROKEN-1", "green", "A broken entry's document").into_bytes(),
+            ),
+        );
         for n in 1..=3 {
             files.insert(
                 format!("/c/{n}.xml"),
@@ -309,8 +339,38 @@ async fn pull_mirrors_a_static_feed_and_verifies_digests() {
     );
 
     // Entry 1 leaves the feed; entry 2 now states a digest its content does not have.
+    // An IODEF entry that names neither its IncidentID nor its purpose and restriction.
+    let csirt = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>urn:uuid:20000000-0000-4000-8000-000000000010</id>
+  <title>Incidents</title>
+  <updated>2026-01-09T00:00:00Z</updated>
+  <author><name>Broken</name></author>
+  <link rel="self" href="{base}/csirt.xml"/>
+  <category scheme="urn:ietf:params:rolie:category:information-type" term="incident"/>
+  <entry>
+    <id>urn:uuid:20000000-0000-4000-8000-000000000011</id>
+    <title>An incident</title>
+    <updated>2026-01-09T00:00:00Z</updated>
+    <link rel="edit" href="{base}/csirt-entry.xml"/>
+    <content type="application/xml" src="{base}/incident.xml"/>
+  </entry>
+</feed>"#
+    );
     {
         let mut files = site.lock().expect("site");
+        files.insert(
+            "/csirt.xml".into(),
+            ("application/atom+xml".into(), csirt.into_bytes()),
+        );
+        files.insert(
+            "/incident.xml".into(),
+            (
+                "application/xml".into(),
+                fixtures::incident("BROKEN-1", "green", "A broken entry's document").into_bytes(),
+            ),
+        );
         files.insert(
             "/feed.xml".into(),
             (
@@ -448,6 +508,48 @@ async fn check_passes_on_this_server() {
     assert_eq!(report["collections"], 2);
     assert_eq!(report["entries"], 3);
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+
+    // --write publishes, revises and deletes a probe: every step conforms, and the
+    // collection holds what it held before.
+    let feed = format!("{base}/rolie/feeds/incidents");
+    let before = http
+        .get(&feed)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("feed body");
+    let written = rolie(
+        dir.path(),
+        &["check", &service, "--token", &admin, "--write", "--json"],
+    );
+    assert!(written.status.success(), "{}", explain(&written));
+    let report: serde_json::Value = serde_json::from_slice(&written.stdout).expect("JSON report");
+    assert_eq!(report["writes"], 1, "{report}");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
+    let after = http
+        .get(&feed)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("feed body");
+    assert!(
+        !after.contains("rolie-check-"),
+        "the probe is gone: {after}"
+    );
+    assert_eq!(
+        before.matches("<entry").count(),
+        after.matches("<entry").count()
+    );
 }
 
 /// Issue (check): broken documents get the specific violations, with their requirement
@@ -462,6 +564,9 @@ async fn check_reports_the_violations_of_a_broken_server() {
   <workspace>
     <atom:title>Broken</atom:title>
     <collection href="{base}/untyped.xml"><atom:title>No type</atom:title></collection>
+    <collection href="{base}/csirt.xml"><atom:title>Incidents</atom:title>
+      <categories fixed="yes"><atom:category scheme="urn:ietf:params:rolie:category:information-type" term="incident"/></categories>
+    </collection>
     <collection href="{base}/twice.xml"><atom:title>Two types</atom:title>
       <categories fixed="yes"><atom:category scheme="urn:ietf:params:rolie:category:information-type" term="incident"/></categories>
     </collection>
@@ -487,8 +592,38 @@ async fn check_reports_the_violations_of_a_broken_server() {
   </entry>
 </feed>"#
     );
+    // An IODEF entry that names neither its IncidentID nor its purpose and restriction.
+    let csirt = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>urn:uuid:20000000-0000-4000-8000-000000000010</id>
+  <title>Incidents</title>
+  <updated>2026-01-09T00:00:00Z</updated>
+  <author><name>Broken</name></author>
+  <link rel="self" href="{base}/csirt.xml"/>
+  <category scheme="urn:ietf:params:rolie:category:information-type" term="incident"/>
+  <entry>
+    <id>urn:uuid:20000000-0000-4000-8000-000000000011</id>
+    <title>An incident</title>
+    <updated>2026-01-09T00:00:00Z</updated>
+    <link rel="edit" href="{base}/csirt-entry.xml"/>
+    <content type="application/xml" src="{base}/incident.xml"/>
+  </entry>
+</feed>"#
+    );
     {
         let mut files = site.lock().expect("site");
+        files.insert(
+            "/csirt.xml".into(),
+            ("application/atom+xml".into(), csirt.into_bytes()),
+        );
+        files.insert(
+            "/incident.xml".into(),
+            (
+                "application/xml".into(),
+                fixtures::incident("BROKEN-1", "green", "A broken entry's document").into_bytes(),
+            ),
+        );
         files.insert(
             "/service.xml".into(),
             ("application/atomsvc+xml".into(), service.into_bytes()),
@@ -510,12 +645,14 @@ async fn check_reports_the_violations_of_a_broken_server() {
         .map(|f| f["requirement"].as_str().unwrap_or_default().to_owned())
         .collect();
     for requirement in [
-        "R-8322-5.1.2-a", // a collection without an information type
-        "R-8322-6.1-a",   // a feed served as text/plain, with two information types
-        "R-8322-6.2.1-b", // inline content
-        "R-PROF-URI-a",   // a relative edit link
-        "R-HTTP-cond-a",  // no ETag
-        "R-5023-5.5-a",   // a 404 that is not a problem document
+        "R-8322-5.1.2-a",  // a collection without an information type
+        "R-8322-6.1-a",    // a feed served as text/plain, with two information types
+        "R-8322-6.2.1-b",  // inline content
+        "R-PROF-URI-a",    // a relative edit link
+        "R-HTTP-cond-a",   // no ETag
+        "R-5023-5.5-a",    // a 404 that is not a problem document
+        "R-CSIRT-IODEF-c", // an IODEF entry without its IncidentID as content-id
+        "R-CSIRT-CAT-a",   // ... and without its purpose and restriction categories
     ] {
         assert!(
             found.iter().any(|f| f == requirement),
@@ -586,6 +723,83 @@ async fn pull_over_tls_with_a_feed_token_sees_what_the_token_sees() {
         &["pull", &service, mirror.to_str().expect("path")],
     );
     assert_eq!(untrusted.status.code(), Some(2), "{}", explain(&untrusted));
+}
+
+/// Issue (pull with a client certificate): over mutual TLS, `--client-cert` (certificate
+/// and key in one PEM) authenticates the mirror as the subject the server maps it to, and
+/// the mirror holds what that subject's green clearance shows; without it the same pull
+/// is refused.
+#[tokio::test]
+async fn pull_with_a_client_certificate_sees_what_its_mapping_grants() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let ca = rolie_testkit::TestCa::new("mutual TLS CA");
+    std::fs::write(
+        dir.path().join("rolie.toml"),
+        r#"[[client_certificates]]
+common_name = "mirror.partner.example"
+subject = "partner-mirror"
+scope = "rolie:read"
+clearance = "green"
+"#,
+    )
+    .expect("write the configuration");
+    let (_server, base) = start_tls(
+        dir.path(),
+        &ca,
+        &[
+            ("ROLIE_CONFIG", "rolie.toml".to_owned()),
+            ("ROLIE_TLS_CLIENT_CA", "ca.crt".to_owned()),
+        ],
+    )
+    .await;
+    let http = client_trusting(&ca);
+    let admin = admin();
+    for (id, level) in [("MTLS-G", "green"), ("MTLS-A", "amber")] {
+        let response = post_incident(&http, &base, &admin, fixtures::incident(id, level, id))
+            .send()
+            .await
+            .expect("publish");
+        assert_eq!(response.status(), 201);
+    }
+    let identity = ca.client("mirror.partner.example", None);
+    std::fs::write(
+        dir.path().join("mirror.pem"),
+        format!("{}{}", identity.cert_pem, identity.key_pem),
+    )
+    .expect("write the identity");
+    let mirror = dir.path().join("mirror");
+    let service = format!("{base}/rolie/servicedocument");
+    let output = rolie(
+        dir.path(),
+        &[
+            "pull",
+            &service,
+            mirror.to_str().expect("path"),
+            "--ca",
+            "ca.crt",
+            "--client-cert",
+            "mirror.pem",
+        ],
+    );
+    assert!(output.status.success(), "{}", explain(&output));
+    let index = std::fs::read_to_string(mirror.join("incidents/index.json")).expect("index");
+    assert!(
+        index.contains("MTLS-G") && !index.contains("MTLS-A"),
+        "{index}"
+    );
+    let anonymous = dir.path().join("anonymous");
+    let refused = rolie(
+        dir.path(),
+        &[
+            "pull",
+            &service,
+            anonymous.to_str().expect("path"),
+            "--ca",
+            "ca.crt",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", explain(&refused));
+    assert!(!anonymous.join("incidents/index.json").exists());
 }
 
 /// Issue (pull --watch): a watching pull keeps the mirror current: an entry published

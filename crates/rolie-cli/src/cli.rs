@@ -334,6 +334,10 @@ pub struct CheckArgs {
     /// Entries read on their own (with their content) per collection.
     #[arg(long, default_value_t = 10)]
     pub max_entries: usize,
+    /// Also publish a probe incident to an incident collection, revise it and delete it
+    /// (the credential must be allowed to; the probe is deleted whatever is found).
+    #[arg(long)]
+    pub write: bool,
     /// How to reach the server.
     #[command(flatten)]
     pub remote: RemoteArgs,

@@ -3,16 +3,20 @@
 //! HTTP and the CSIRT profile. Every finding names the requirement it checks (the IDs of
 //! the ROLIE requirements digest, collected in `docs/conformance.md`).
 //!
-//! It reads; it never writes. Each collection is read up to a bound of pages and entries.
+//! It reads, and writes only when asked to ([`CheckOptions::write`]: one probe incident,
+//! published, revised and deleted). Each collection is read up to a bound of pages and
+//! entries.
+
+mod publishing;
 
 use std::collections::BTreeSet;
 
 use rolie_model::read::{
     EntryMode, read_category_document, read_entry, read_feed, read_service_document,
 };
-use rolie_model::vocabulary::{ns, property, rel, scheme};
+use rolie_model::vocabulary::{format, media_type, ns, property, rel, scheme};
 use rolie_model::xml::Limits;
-use rolie_model::{Categories, Content, Entry, Feed};
+use rolie_model::{Categories, Content, Entry, Feed, MediaType, RestrictionPolicy};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -53,6 +57,8 @@ pub struct Report {
     pub entries: usize,
     /// Content resources read.
     pub contents: usize,
+    /// Write probes published (and deleted again).
+    pub writes: usize,
     /// Findings, errors first.
     pub findings: Vec<Finding>,
 }
@@ -94,6 +100,8 @@ pub struct CheckOptions {
     pub max_pages: usize,
     /// Entries read standalone (with their content) per collection.
     pub max_entries: usize,
+    /// Also publish, revise and delete a probe incident (needs a credential that may).
+    pub write: bool,
 }
 
 impl Default for CheckOptions {
@@ -101,6 +109,7 @@ impl Default for CheckOptions {
         CheckOptions {
             max_pages: 50,
             max_entries: 10,
+            write: false,
         }
     }
 }
@@ -189,6 +198,22 @@ pub async fn check(
     }
     for href in category_documents {
         check_category_document(client, &href, &mut report).await;
+    }
+    if options.write {
+        let collections: Vec<_> = document
+            .workspaces
+            .iter()
+            .flat_map(|w| w.collections.iter())
+            .filter(|c| is_absolute(&c.href) && client.allowed(&c.href).is_ok())
+            .collect();
+        match publishing::target(&collections) {
+            Some(collection) => publishing::probe(client, &collection, &mut report).await,
+            None => report.warning(
+                "R-CSIRT-TYPE-a",
+                url,
+                "--write found no incident collection that takes application/xml to publish a probe to",
+            ),
+        }
     }
     Ok(finish(report))
 }
@@ -587,6 +612,7 @@ async fn check_standalone(client: &Client, entry: &Entry, report: &mut Report) {
             );
         }
     }
+    check_profile(entry, &content, media_type.as_deref(), report);
     if let Some(format) = &entry.format {
         let root_ns = root_namespace(&content.body);
         let iodef = format.ns == ns::IODEF_1 || format.ns == ns::IODEF_2;
@@ -609,6 +635,92 @@ async fn check_standalone(client: &Client, entry: &Entry, report: &mut Report) {
         report,
     )
     .await;
+}
+
+/// The CSIRT profile's rules for an entry and the document its content holds, read with
+/// the same format readers a publishing server uses: IODEF (R-CSIRT-IODEF-b, -c), STIX
+/// (R-CSIRT-STIX-a) and MISP (R-CSIRT-MISP-a) entries name their document's identifiers
+/// in `content-id`; IODEF entries also expose `purpose` and `restriction` as categories
+/// (R-CSIRT-CAT-a). A document no reader recognises is not a profile document: nothing
+/// is said about it.
+fn check_profile(entry: &Entry, content: &Response, stated: Option<&str>, report: &mut Report) {
+    let Some(media) = stated.and_then(MediaType::parse) else {
+        return;
+    };
+    // Levels do not matter here: the reader only has to recognise the document.
+    let policy = RestrictionPolicy::default();
+    let Ok(document) = rolie_publish::read_document(&media, content.body.clone(), &policy) else {
+        return;
+    };
+    let src = content.url.as_str();
+    let iodef = document.format.ns == ns::IODEF_1 || document.format.ns == ns::IODEF_2;
+    let (requirement, severity) = match document.format.ns.as_str() {
+        _ if iodef => ("R-CSIRT-IODEF-c", Severity::Error),
+        format::STIX_2_1 => ("R-CSIRT-STIX-a", Severity::Error),
+        // MISP's guidance in the draft is non-normative.
+        format::MISP_CORE => ("R-CSIRT-MISP-a", Severity::Warning),
+        _ => ("R-8322-7.4-d", Severity::Warning),
+    };
+    let stated_ids: BTreeSet<&str> = entry
+        .properties
+        .iter()
+        .filter(|p| p.name == property::CONTENT_ID)
+        .map(|p| p.value.as_str())
+        .collect();
+    for id in document
+        .properties
+        .iter()
+        .filter(|p| p.name == property::CONTENT_ID)
+    {
+        if !stated_ids.contains(id.value.as_str()) {
+            report.add(
+                severity,
+                requirement,
+                src,
+                format!(
+                    "the entry has no content-id property {} for the identifier in its {} document",
+                    id.value, document.format_name
+                ),
+            );
+        }
+    }
+    if !iodef {
+        return;
+    }
+    // JSON IODEF as application/json is a documented deviation (R-CSIRT-FMT-c).
+    let json_iodef = media.essence == media_type::JSON && document.format.ns == ns::IODEF_2;
+    if !json_iodef && media.essence != media_type::XML {
+        report.error(
+            "R-CSIRT-IODEF-b",
+            src,
+            format!(
+                "an IODEF entry's content type is {}, not application/xml",
+                media.essence
+            ),
+        );
+    }
+    for wanted in document.categories.iter().filter(|c| {
+        matches!(
+            c.scheme.as_deref(),
+            Some(scheme::IODEF_PURPOSE | scheme::IODEF_RESTRICTION)
+        )
+    }) {
+        let present = entry
+            .categories
+            .iter()
+            .any(|c| c.scheme == wanted.scheme && c.term == wanted.term);
+        if !present {
+            report.warning(
+                "R-CSIRT-CAT-a",
+                src,
+                format!(
+                    "the entry lacks the category {} {} its IODEF document states",
+                    wanted.scheme.as_deref().unwrap_or_default(),
+                    wanted.term
+                ),
+            );
+        }
+    }
 }
 
 /// The namespace of an XML document's root element (read without DTDs).

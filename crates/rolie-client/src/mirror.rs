@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use indicatif::ProgressBar;
 use rolie_model::read::{read_feed, read_service_document};
 use rolie_model::vocabulary::{property, rel};
 use rolie_model::xml::Limits;
@@ -37,10 +38,21 @@ pub const STATE_FILE: &str = ".rolie-pull.json";
 const MAX_PAGES: usize = 100_000;
 
 /// What to mirror.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PullOptions {
     /// Collection names (the last segment of the feed URI) to mirror; empty: all.
     pub collections: Vec<String>,
+    /// Told of each entry as it is listed and as it is mirrored (hidden by default).
+    pub progress: ProgressBar,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        PullOptions {
+            collections: Vec::new(),
+            progress: ProgressBar::hidden(),
+        }
+    }
 }
 
 /// What a pull did.
@@ -238,11 +250,13 @@ pub async fn pull(
         }
         let mut collection = state.collections.remove(&href).unwrap_or_default();
         collection.name = name.clone();
+        options.progress.set_message(name.clone());
         let mut mirror = Mirror {
             client,
             dir: dir.join(&name),
             collection,
             report: &mut report,
+            progress: &options.progress,
         };
         let outcome = mirror.run(&href).await;
         let collection = mirror.collection;
@@ -289,6 +303,7 @@ struct Mirror<'a> {
     dir: PathBuf,
     collection: CollectionState,
     report: &'a mut PullReport,
+    progress: &'a ProgressBar,
 }
 
 impl Mirror<'_> {
@@ -352,8 +367,10 @@ impl Mirror<'_> {
             }
             let feed = read_feed(&response.body, &limits())
                 .map_err(|e| document_error(&url, "feed", e))?;
+            self.progress.inc_length(feed.entries.len() as u64);
             for entry in &feed.entries {
                 self.upsert(entry).await?;
+                self.progress.inc(1);
             }
             for (reference, _) in feed.tombstones() {
                 self.delete(reference);
@@ -394,9 +411,11 @@ impl Mirror<'_> {
         let mut seen = BTreeSet::new();
         let mut visited = BTreeSet::from([href.to_owned()]);
         loop {
+            self.progress.inc_length(feed.entries.len() as u64);
             for entry in &feed.entries {
                 seen.insert(entry.id.clone());
                 self.upsert(entry).await?;
+                self.progress.inc(1);
             }
             let Some(url) = next(&feed, &visited) else {
                 break;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::StreamExt;
+use indicatif::ProgressBar;
 use rolie_model::read::{EntryMode, read_entry};
 use rolie_model::vocabulary::rel;
 use rolie_model::xml::Limits;
@@ -28,6 +29,8 @@ pub struct PushOptions {
     pub dry_run: bool,
     /// Requests in flight at most.
     pub concurrency: usize,
+    /// Told of each file as it is done (hidden by default).
+    pub progress: ProgressBar,
 }
 
 impl Default for PushOptions {
@@ -36,6 +39,7 @@ impl Default for PushOptions {
             update: false,
             dry_run: false,
             concurrency: 4,
+            progress: ProgressBar::hidden(),
         }
     }
 }
@@ -169,9 +173,11 @@ pub async fn push(
     files: Vec<PathBuf>,
     options: &PushOptions,
 ) -> PushReport {
+    options.progress.inc_length(files.len() as u64);
     let outcomes = futures::stream::iter(files.into_iter().enumerate())
         .map(|(index, path)| async move {
             let (outcome, warnings) = push_one(client, collection, &path, options).await;
+            options.progress.inc(1);
             (
                 index,
                 FileOutcome {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rolie_client::check::{CheckOptions, Severity};
 use rolie_client::mirror::{PullOptions, PullReport};
 use rolie_client::push::{Outcome, PushOptions};
@@ -66,6 +67,19 @@ pub(crate) fn client(url: &str, remote: &RemoteArgs) -> Result<Client, String> {
     Client::new(url, config).map_err(|e| e.to_string())
 }
 
+/// A progress bar on standard error for long runs: drawn only when standard error is a
+/// terminal (indicatif's rule), never with `--json`, so scripts and logs never see it.
+fn progress_bar(json: bool, template: &str) -> ProgressBar {
+    if json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 fn print_pull(report: &PullReport, json: bool) {
     if json {
         println!("{}", serde_json::to_string(report).unwrap_or_default());
@@ -103,10 +117,16 @@ pub fn pull(args: PullArgs) -> ExitCode {
     };
     let options = PullOptions {
         collections: args.collection.clone(),
+        progress: progress_bar(
+            args.remote.json,
+            "{spinner} {msg}: {pos}/{len} entries [{elapsed}]",
+        ),
     };
     runtime.block_on(async {
         let Some(every) = args.watch else {
-            return match rolie_client::mirror::pull(&client, &args.url, &args.dir, &options).await {
+            let pulled = rolie_client::mirror::pull(&client, &args.url, &args.dir, &options).await;
+            options.progress.finish_and_clear();
+            return match pulled {
                 Ok(report) => {
                     print_pull(&report, args.remote.json);
                     if report.problems.is_empty() {
@@ -124,7 +144,11 @@ pub fn pull(args: PullArgs) -> ExitCode {
         let every = Duration::from_secs(every.max(1));
         let mut wait = every;
         loop {
-            match rolie_client::mirror::pull(&client, &args.url, &args.dir, &options).await {
+            options.progress.reset();
+            options.progress.set_length(0);
+            let pulled = rolie_client::mirror::pull(&client, &args.url, &args.dir, &options).await;
+            options.progress.finish_and_clear();
+            match pulled {
                 Ok(report) => {
                     print_pull(&report, args.remote.json);
                     wait = every;
@@ -174,6 +198,7 @@ pub fn push(args: PushArgs) -> ExitCode {
         update: args.update,
         dry_run: args.dry_run,
         concurrency: args.concurrency,
+        progress: progress_bar(args.remote.json, "{bar:40} {pos}/{len} files [{elapsed}]"),
     };
     let report = runtime.block_on(rolie_client::push::push(
         &client,
@@ -181,6 +206,7 @@ pub fn push(args: PushArgs) -> ExitCode {
         files,
         &options,
     ));
+    options.progress.finish_and_clear();
     if args.remote.json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
@@ -228,6 +254,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let options = CheckOptions {
         max_pages: args.max_pages,
         max_entries: args.max_entries,
+        write: args.write,
     };
     let report = match runtime.block_on(rolie_client::check::check(&client, &args.url, &options)) {
         Ok(report) => report,
@@ -261,11 +288,12 @@ pub fn check(args: CheckArgs) -> ExitCode {
             }
         }
         println!(
-            "rolie check: {} collections, {} feed pages, {} entries, {} content resources read; {} errors, {} warnings",
+            "rolie check: {} collections, {} feed pages, {} entries, {} content resources read, {} write probes; {} errors, {} warnings",
             report.collections,
             report.pages,
             report.entries,
             report.contents,
+            report.writes,
             report
                 .findings
                 .iter()
