@@ -17,6 +17,7 @@ mod keys;
 mod readme;
 mod remote;
 mod replicas;
+mod schemas;
 mod shutdown;
 mod soak;
 mod support;

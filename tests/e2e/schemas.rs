@@ -1,0 +1,64 @@
+//! The RELAX NG schemas of RFC 4287 and RFC 5023 (vendored in `schemas/`) against every
+//! kind of XML document the running binary emits, validated by libxml2 through Python
+//! `lxml` (tests/e2e/schemas.py): a second, independent reading of our Atom and AtomPub.
+
+use std::process::Command;
+
+use crate::support::{SECRET, Server, free_port, token};
+
+/// The interpreter with `requests`, `lxml` and `rnc2rng`: `ROLIE_TEST_PYTHON` (CI sets it
+/// to its virtualenv), else a `python3` that has them.
+fn python() -> Option<String> {
+    if let Ok(python) = std::env::var("ROLIE_TEST_PYTHON") {
+        return Some(python);
+    }
+    let has_modules = Command::new("python3")
+        .args(["-c", "import requests, lxml, rnc2rng"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    has_modules.then(|| "python3".to_owned())
+}
+
+/// R-4287 (Appendix B), R-5023 (Appendix B): the service document, category documents,
+/// every feed page, every entry (IODEF v1, v2, JSON IODEF, STIX and MISP content), a 201
+/// answer and a sync page with a tombstone are valid against the RFCs' schemas.
+#[tokio::test]
+async fn every_document_is_valid_against_the_atom_and_atompub_schemas() {
+    let Some(python) = python() else {
+        rolie_testkit::skip(
+            "schemas::every_document_is_valid_against_the_atom_and_atompub_schemas: skipped: set ROLIE_TEST_PYTHON to a Python with requests, lxml and rnc2rng (.ci/run does)",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let server = Server::start(
+        dir.path(),
+        free_port(),
+        &[("ROLIE_JWT_HS256_SECRET", SECRET.to_owned())],
+    )
+    .await;
+    let base = server.base_url.clone();
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/schemas.py");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .env("ROLIE_BASE", base)
+            .env("ROLIE_TOKEN", admin)
+            .env("ROLIE_SCHEMAS", format!("{root}/schemas"))
+            .env("ROLIE_CORPUS", format!("{root}/tests/corpus"))
+            .output()
+            .expect("run python")
+    })
+    .await
+    .expect("python task");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemas.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    server.kill();
+}
