@@ -218,6 +218,98 @@ fn config_check_prints_the_effective_configuration_with_secrets_masked() {
     assert!(stderr.contains("ROLIE_TRUSTED_PROXIES"), "{stderr}");
 }
 
+/// Operations: every key of the configuration file can come from the environment, nested
+/// keys as `ROLIE_SECTION__KEY` over the file's values; secrets from `*_FILE`; sizes with
+/// units; the shutdown grace below a container runtime's 10 s stop timeout by default. A
+/// variable naming no key, and a log format or clearance outside its set, are refused.
+#[test]
+fn every_setting_reaches_from_the_environment() {
+    use crate::support::SECRET;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(
+        dir.path().join("rolie.toml"),
+        "page_size = 10\n[policy]\ndefault_clearance = \"red\"\n[jwt]\nleeway_seconds = 5\n",
+    )
+    .expect("write the configuration");
+    std::fs::write(
+        dir.path().join("database-url"),
+        "postgres://rolie:from-a-file-password@db.internal:5432/rolie\n",
+    )
+    .expect("write the database URL");
+    let output = command(dir.path())
+        .args(["config", "check"])
+        .env("ROLIE_CONFIG", "rolie.toml")
+        .env("ROLIE_JWT_HS256_SECRET", SECRET)
+        .env("ROLIE_DATABASE_URL_FILE", "database-url")
+        .env("ROLIE_POLICY__DEFAULT_CLEARANCE", "green")
+        .env("ROLIE_JWT__LEEWAY_SECONDS", "30")
+        .env("ROLIE_POSTGRES__MAX_CONNECTIONS", "7")
+        .env("ROLIE_RATE_LIMITS__PER_MINUTE", "100")
+        .env("ROLIE_RATE_LIMITS__BURST", "10")
+        .env("ROLIE_PAGE_SIZE", "25")
+        .env("ROLIE_RENDER_CACHE_BYTES", "16MiB")
+        .env("ROLIE_MAX_BODY_BYTES", "512KiB")
+        .output()
+        .expect("run rolie config check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!stdout.contains("from-a-file-password"), "{stdout}");
+    let effective: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        effective["database_url"],
+        "postgres://rolie:***@db.internal:5432/rolie"
+    );
+    assert_eq!(
+        effective["page_size"], 25,
+        "the variable wins over the file"
+    );
+    assert_eq!(effective["jwt"]["leeway_seconds"], 30);
+    assert_eq!(effective["render_cache_bytes"], 16 * 1024 * 1024);
+    assert_eq!(effective["max_body_bytes"], 512 * 1024);
+    assert_eq!(effective["shutdown_grace_seconds"], 8);
+    let text = |key: &str| effective[key].as_str().unwrap_or_default().to_owned();
+    assert!(text("policy").contains("Partner"), "{}", text("policy"));
+    assert!(
+        text("postgres").contains("max_connections: Some(7)"),
+        "{}",
+        text("postgres")
+    );
+    assert!(
+        text("rate_limits").contains("per_minute: Some(100)"),
+        "{}",
+        text("rate_limits")
+    );
+
+    for (variable, value, named) in [
+        ("ROLIE_JWT__LEEWAY_SECOND", "30", "leeway_second"),
+        ("ROLIE_PAGE_SIZE", "many", "page_size"),
+        ("ROLIE_MAX_BODY_BYTES", "a lot", "ROLIE_MAX_BODY_BYTES"),
+        ("ROLIE_LOG_FORMAT", "xml", "pretty"),
+    ] {
+        let (code, stderr) = run(
+            dir.path(),
+            &["config", "check"],
+            &[("ROLIE_JWT_HS256_SECRET", SECRET), (variable, value)],
+        );
+        assert_eq!(code, Some(2), "{variable}={value}: {stderr}");
+        assert!(
+            stderr.to_lowercase().contains(&named.to_lowercase()),
+            "{variable}={value}: {stderr}"
+        );
+    }
+    let (code, stderr) = run(
+        dir.path(),
+        &["token", "--subject", "x", "--clearance", "purple"],
+        &[("ROLIE_JWT_HS256_SECRET", SECRET)],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("green"), "the choices are listed: {stderr}");
+}
+
 /// Operations: `rolie migrate --status` says which migrations the database has, changing
 /// nothing: every one pending before the database exists (exit 1), none after
 /// `rolie migrate` (exit 0).

@@ -3,7 +3,36 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rolie_model::Restriction;
+
+/// A clearance on the command line: a TLP colour, or the IODEF restriction it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Clearance {
+    /// TLP:CLEAR/WHITE, IODEF `public`.
+    #[value(alias = "clear", alias = "public")]
+    White,
+    /// TLP:GREEN, IODEF `partner`.
+    #[value(alias = "partner")]
+    Green,
+    /// TLP:AMBER, IODEF `need-to-know`.
+    #[value(alias = "need-to-know")]
+    Amber,
+    /// TLP:RED, IODEF `private`.
+    #[value(alias = "private")]
+    Red,
+}
+
+impl From<Clearance> for Restriction {
+    fn from(clearance: Clearance) -> Self {
+        match clearance {
+            Clearance::White => Restriction::Public,
+            Clearance::Green => Restriction::Partner,
+            Clearance::Amber => Restriction::NeedToKnow,
+            Clearance::Red => Restriction::Private,
+        }
+    }
+}
 
 /// A ROLIE (RFC 8322) feed server for IODEF security incidents.
 #[derive(Debug, Parser)]
@@ -62,10 +91,9 @@ pub struct TokenArgs {
     /// rolie:write:<collection>.
     #[arg(long, default_value = "rolie:read")]
     pub scope: String,
-    /// Clearance: public/white, partner/green, need-to-know/amber, private/red (default: the
-    /// policy's default clearance).
-    #[arg(long)]
-    pub clearance: Option<String>,
+    /// Clearance (default: the policy's default clearance).
+    #[arg(long, value_enum)]
+    pub clearance: Option<Clearance>,
     /// Lifetime in days.
     #[arg(long, default_value_t = 30)]
     pub days: u32,
@@ -248,9 +276,9 @@ pub enum TokenCommand {
         /// Whom it is for.
         #[arg(long)]
         subject: String,
-        /// Clearance: white, green, amber or red.
-        #[arg(long)]
-        clearance: String,
+        /// Clearance.
+        #[arg(long, value_enum)]
+        clearance: Clearance,
         /// A label (the feed reader it is for).
         #[arg(long, default_value = "")]
         label: String,
@@ -371,6 +399,9 @@ pub struct SettingArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// File holding the database URL (for a URL with a password).
+    #[arg(long, env = "ROLIE_DATABASE_URL_FILE", global = true)]
+    pub database_url_file: Option<PathBuf>,
     /// Public base URL for absolute links [default: from the listen address].
     #[arg(long, env = "ROLIE_BASE_URL", global = true)]
     pub base_url: Option<String>,
@@ -410,13 +441,13 @@ pub struct SettingArgs {
     /// X-Forwarded-For header names the client; anyone else's is ignored.
     #[arg(long, env = "ROLIE_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
-    /// Log format: pretty or json.
-    #[arg(long, env = "ROLIE_LOG_FORMAT", global = true)]
-    pub log_format: Option<String>,
+    /// Log format.
+    #[arg(long, env = "ROLIE_LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<crate::settings::LogFormat>,
     /// Organisation named as author of feeds.
     #[arg(long, env = "ROLIE_ORGANIZATION", global = true)]
     pub organization: Option<String>,
-    /// Largest request body in bytes.
+    /// Largest request body: bytes, or a size with a unit (512KiB, 4MiB).
     #[arg(long, env = "ROLIE_MAX_BODY_BYTES", global = true)]
     pub max_body_bytes: Option<String>,
     /// Most connections open at once from one IP address (behind a proxy, every

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use bytesize::ByteSize;
+use figment::Figment;
+use figment::providers::{Env, Serialized};
 use rolie_authz::PolicyConfig;
 use rolie_authz::authenticate::CertificateMapping;
 use rolie_model::Restriction;
@@ -17,7 +20,7 @@ use serde::Deserialize;
 use crate::cli::SettingArgs;
 
 /// Log output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable (development).
@@ -138,12 +141,13 @@ pub struct RateLimitSection {
 pub struct FileConfig {
     listen: Option<String>,
     base_url: Option<String>,
-    database_url: Option<String>,
+    database_url: Option<Secret>,
+    database_url_file: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     allow_plain_http: Option<bool>,
     behind_tls_proxy: Option<bool>,
     organization: Option<String>,
-    max_body_bytes: Option<usize>,
+    max_body_bytes: Option<ByteSize>,
     page_size: Option<u32>,
     max_page_size: Option<u32>,
     require_if_match: Option<bool>,
@@ -154,9 +158,10 @@ pub struct FileConfig {
     header_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     max_concurrent_requests: Option<usize>,
-    render_cache_bytes: Option<u64>,
+    render_cache_bytes: Option<ByteSize>,
     render_cache_entries: Option<u64>,
     change_log_retention_days: Option<u64>,
+    shutdown_grace_seconds: Option<u64>,
     access_log: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
@@ -199,6 +204,41 @@ fn trusted_proxies(flag: Option<&str>, file: Option<Vec<String>>) -> Result<Vec<
                 .map_err(|_| anyhow!("{key}: {item:?} is not an IP address or CIDR range"))
         })
         .collect()
+}
+
+/// Top-level keys of the file that have no flag (and so no variable) of their own. Keys
+/// with a flag are read from the environment through it (`ROLIE_LISTEN` for `listen`).
+const KEYS_WITHOUT_FLAGS: &[&str] = &[
+    "page_size",
+    "max_page_size",
+    "require_if_match",
+    "request_timeout_seconds",
+    "max_connections",
+    "header_timeout_seconds",
+    "idle_timeout_seconds",
+    "max_concurrent_requests",
+    "render_cache_bytes",
+    "render_cache_entries",
+    "change_log_retention_days",
+    "shutdown_grace_seconds",
+];
+
+/// The variables that address keys of the file, so that every setting can come from the
+/// environment (containers, systemd units): `ROLIE_SECTION__KEY` for a key of a section,
+/// `__` between levels at any depth (`ROLIE_POLICY__DEFAULT_CLEARANCE=green`,
+/// `ROLIE_RATE_LIMITS__COLLECTIONS__INCIDENTS__PER_MINUTE=600`), and `ROLIE_KEY` for the
+/// top-level keys of [`KEYS_WITHOUT_FLAGS`]. Values are read as TOML-like literals (numbers,
+/// booleans, `[arrays]`, `{tables}`), else as strings. A variable naming no key is an error,
+/// as a misspelt key in the file is.
+fn environment() -> Env {
+    Env::prefixed("ROLIE_")
+        .filter(|key| {
+            key.as_str().contains("__")
+                || KEYS_WITHOUT_FLAGS
+                    .iter()
+                    .any(|k| key.as_str().eq_ignore_ascii_case(k))
+        })
+        .split("__")
 }
 
 /// Validated settings.
@@ -246,6 +286,8 @@ pub struct Settings {
     pub render_cache_entries: u64,
     /// How long the change log keeps a change for sync (`None`: forever).
     pub change_log_retention: Option<Duration>,
+    /// How long open requests may run on after a shutdown signal.
+    pub shutdown_grace: Duration,
     /// In-flight request cap.
     pub max_concurrent_requests: usize,
     /// One access-log line per request.
@@ -279,6 +321,11 @@ fn is_loopback(address: &SocketAddr) -> bool {
     address.ip().is_loopback()
 }
 
+/// Seconds open requests may run on after a shutdown signal: below the 10 s a container
+/// runtime waits by default (`docker stop`, Compose) before it kills the process, so a
+/// drained shutdown finishes before the kill.
+pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 8;
+
 /// Shortest HS256 secret accepted, in bytes: RFC 7518 §3.2 wants a key at least as long as
 /// the hash output (256 bits), and a short secret can be guessed offline from any token.
 pub const MIN_HS256_SECRET_BYTES: usize = 32;
@@ -295,20 +342,30 @@ pub enum TokenKeys {
 }
 
 impl Settings {
-    /// Reads the file named by `--config`/`ROLIE_CONFIG` (if any) and applies the flags.
+    /// Reads the file named by `--config`/`ROLIE_CONFIG` (if any), lays the `ROLIE_*`
+    /// variables that address its keys over it ([`environment`]), then applies the flags.
     ///
     /// # Errors
     /// A message naming the setting that is wrong.
     pub fn load(args: &SettingArgs) -> Result<Self> {
-        let file = match &args.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("ROLIE_CONFIG: cannot read {}", path.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .map_err(|e| anyhow!("ROLIE_CONFIG {}: {e}", path.display()))?
-            }
-            None => FileConfig::default(),
-        };
+        let mut layers = Figment::new();
+        let mut file = FileConfig::default();
+        if let Some(path) = &args.config {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("ROLIE_CONFIG: cannot read {}", path.display()))?;
+            // The file on its own first, so that its mistakes are reported with their line.
+            file = toml::from_str::<FileConfig>(&text)
+                .map_err(|e| anyhow!("ROLIE_CONFIG {}: {e}", path.display()))?;
+            let table: toml::Table = toml::from_str(&text)
+                .map_err(|e| anyhow!("ROLIE_CONFIG {}: {e}", path.display()))?;
+            layers = layers.merge(Serialized::defaults(table));
+        }
+        let variables = environment();
+        if variables.iter().next().is_some() {
+            file = layers.merge(variables).extract().map_err(|e| {
+                anyhow!("ROLIE_* variables (ROLIE_SECTION__KEY for a key of a section): {e}")
+            })?;
+        }
         Self::resolve(file, args)
     }
 
@@ -330,7 +387,26 @@ impl Settings {
             .clone()
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("rolie-data"));
-        let database = args.database_url.clone().or(file.database_url);
+        // A URL with a password is a secret: it may come from a file (`*_FILE`), and the
+        // command line and environment come before the configuration file.
+        let database = match (
+            &args.database_url,
+            &args.database_url_file,
+            &file.database_url,
+            &file.database_url_file,
+        ) {
+            (Some(url), _, _, _) => Some(url.clone()),
+            (None, Some(path), _, _) => Some(non_empty(
+                read_secret(path, "ROLIE_DATABASE_URL_FILE (--database-url-file)")?,
+                "ROLIE_DATABASE_URL_FILE (--database-url-file)",
+            )?),
+            (None, None, Some(url), _) => Some(url.expose().to_owned()),
+            (None, None, None, Some(path)) => Some(non_empty(
+                read_secret(path, "database_url_file")?,
+                "database_url_file",
+            )?),
+            (None, None, None, None) => None,
+        };
         let embedded_database = database.is_none();
         let database_url = match database {
             Some(url) => url,
@@ -382,22 +458,21 @@ impl Settings {
         {
             bail!("ROLIE_BASE_URL (--base-url, base_url): \"{base_url}\" is not an http(s) URL");
         }
-        let log_format = match args.log_format.as_deref() {
-            Some("pretty") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(other) => bail!(
-                "ROLIE_LOG_FORMAT (--log-format, log_format): \"{other}\" is not pretty or json"
-            ),
-            None => file.log_format.unwrap_or(LogFormat::Pretty),
-        };
+        let log_format = args
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Pretty);
         let max_body_bytes = match &args.max_body_bytes {
-            Some(v) => v.parse().map_err(|_| {
-                anyhow!("ROLIE_MAX_BODY_BYTES (--max-body-bytes): \"{v}\" is not a number of bytes")
+            Some(v) => v.trim().parse::<ByteSize>().map_err(|_| {
+                anyhow!(
+                    "ROLIE_MAX_BODY_BYTES (--max-body-bytes): \"{v}\" is not a size such as 4MiB, 512KiB or 1048576"
+                )
             })?,
             None => file
                 .max_body_bytes
-                .unwrap_or(config::DEFAULT_MAX_BODY_BYTES),
+                .unwrap_or(ByteSize::b(config::DEFAULT_MAX_BODY_BYTES as u64)),
         };
+        let max_body_bytes = usize::try_from(max_body_bytes.as_u64()).unwrap_or(usize::MAX);
         if !(1024..=256 * 1024 * 1024).contains(&max_body_bytes) {
             bail!(
                 "ROLIE_MAX_BODY_BYTES (max_body_bytes): {max_body_bytes} is outside 1 KiB .. 256 MiB"
@@ -513,7 +588,14 @@ impl Settings {
             ),
             render_cache_bytes: file
                 .render_cache_bytes
-                .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_BYTES),
+                .map_or(rolie_server::config::DEFAULT_RENDER_CACHE_BYTES, |size| {
+                    size.as_u64()
+                }),
+            shutdown_grace: Duration::from_secs(
+                file.shutdown_grace_seconds
+                    .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECONDS)
+                    .clamp(1, 3600),
+            ),
             render_cache_entries: file
                 .render_cache_entries
                 .unwrap_or(rolie_server::config::DEFAULT_RENDER_CACHE_ENTRIES),
@@ -605,6 +687,14 @@ impl Settings {
 
 /// The secret in the file at `path` (surrounding whitespace, such as a final newline, is not
 /// part of it); `key` names the setting in messages.
+/// `value` unless it is empty (an empty file or variable is a mistake, never a default).
+fn non_empty(value: String, source: &str) -> Result<String> {
+    if value.is_empty() {
+        bail!("{source}: empty");
+    }
+    Ok(value)
+}
+
 fn read_secret(path: &Path, key: &str) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{key}: cannot read {}", path.display()))?;
@@ -627,6 +717,127 @@ fn checked_secret(secret: String, source: &str) -> Result<Secret> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names of a struct's fields: the destructuring stops compiling when a field is
+    /// added and not listed, so a new setting cannot be left out of the example.
+    macro_rules! fields {
+        ($($ty:ident)::+ { $($field:ident),* $(,)? }) => {{
+            #[allow(unused_variables)]
+            let $($ty)::+ { $($field),* } = $($ty)::+::default();
+            [$(stringify!($field)),*]
+        }};
+    }
+
+    #[test]
+    fn the_example_configuration_names_every_key_and_loads() {
+        let text = include_str!("../../../rolie.example.toml");
+        let file: FileConfig = toml::from_str(text).expect("the example parses");
+        let settings = Settings::resolve(file, &args()).expect("the example is valid");
+        assert_eq!(
+            settings.collections,
+            crate::bootstrap::default_collections(),
+            "the example's collections are the built-in ones"
+        );
+        let named = |key: &str| {
+            text.lines().any(|line| {
+                let line = line.trim_start_matches('#').trim();
+                line.starts_with(&format!("{key} ="))
+                    || line.starts_with(&format!("[{key}"))
+                    || line.starts_with(&format!("[[{key}"))
+                    || line.contains(&format!(".{key}]"))
+            })
+        };
+        let keys = fields!(FileConfig {
+            listen,
+            base_url,
+            database_url,
+            database_url_file,
+            data_dir,
+            allow_plain_http,
+            behind_tls_proxy,
+            organization,
+            max_body_bytes,
+            page_size,
+            max_page_size,
+            require_if_match,
+            log_format,
+            request_timeout_seconds,
+            max_connections,
+            max_connections_per_address,
+            header_timeout_seconds,
+            idle_timeout_seconds,
+            max_concurrent_requests,
+            render_cache_bytes,
+            render_cache_entries,
+            change_log_retention_days,
+            shutdown_grace_seconds,
+            access_log,
+            trusted_proxies,
+            tls,
+            jwt,
+            client_certificates,
+            policy,
+            postgres,
+            restriction,
+            collections,
+            rate_limits,
+        })
+        .into_iter()
+        .chain(fields!(TlsSection {
+            cert,
+            key,
+            client_ca
+        }))
+        .chain(fields!(JwtSection {
+            hs256_secret,
+            hs256_secret_file,
+            public_keys,
+            jwks_file,
+            issuers,
+            audiences,
+            leeway_seconds,
+        }))
+        .chain(fields!(PostgresSection {
+            max_connections,
+            statement_timeout_ms,
+            acquire_timeout_ms,
+        }))
+        .chain(fields!(RestrictionSection {
+            default,
+            extensions
+        }))
+        .chain(fields!(RateLimitSection {
+            per_minute,
+            burst,
+            collections,
+            anonymous,
+        }))
+        .chain(fields!(PolicyConfig {
+            default_clearance,
+            admins,
+            collections,
+        }))
+        .chain(fields!(rolie_authz::CollectionGrants {
+            readers,
+            writers,
+            admins,
+        }))
+        // No Default to destructure: listed by hand.
+        .chain(["path", "algorithm", "kid"])
+        .chain(["common_name", "san", "subject", "scope", "clearance"])
+        .chain([
+            "name",
+            "title",
+            "information_type",
+            "workspace",
+            "accept",
+            "max_restriction",
+            "public",
+        ]);
+        for key in keys {
+            assert!(named(key), "rolie.example.toml does not show {key}");
+        }
+    }
 
     fn args() -> SettingArgs {
         SettingArgs::default()

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use http::Method;
 use rolie_client::{Client, ClientError};
+use rolie_model::Restriction;
 use serde_json::{Value, json};
 
 use crate::cli::{
@@ -189,7 +190,7 @@ impl Admin {
             } => {
                 let mut request = json!({
                     "subject": subject,
-                    "clearance": clearance,
+                    "clearance": Restriction::from(clearance).tlp(),
                     "label": label,
                     "collections": collections,
                 });

@@ -199,6 +199,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         max_connections_per_address: settings.max_connections_per_address,
         header_read_timeout: settings.header_timeout,
         idle_timeout: settings.idle_timeout,
+        shutdown_grace: settings.shutdown_grace,
         connections: Some(connections),
         ..ServeOptions::default()
     };

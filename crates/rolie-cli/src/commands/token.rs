@@ -7,20 +7,16 @@ use rolie_authz::authenticate::{FeedTokenGrant, FeedTokenSecret};
 use rolie_model::Restriction;
 
 use crate::bootstrap;
-use crate::cli::TokenArgs;
+use crate::cli::{Clearance, TokenArgs};
 use crate::settings::Settings;
 
-fn clearance(settings: &Settings, label: Option<&str>) -> Result<Restriction> {
-    match label {
-        Some(label) => Restriction::from_label(label)
-            .ok_or_else(|| anyhow!("--clearance: \"{label}\" is not a restriction level")),
-        None => Ok(settings.policy.default_clearance),
-    }
+fn clearance(settings: &Settings, chosen: Option<Clearance>) -> Restriction {
+    chosen.map_or(settings.policy.default_clearance, Restriction::from)
 }
 
 /// Prints a token on standard output (and nothing else there, for scripts).
 pub async fn run(settings: Settings, args: TokenArgs) -> Result<ExitCode> {
-    let clearance = clearance(&settings, args.clearance.as_deref())?;
+    let clearance = clearance(&settings, args.clearance);
     if args.feed_reader {
         let store = bootstrap::open_store(&settings).await?;
         let (token, secret) = FeedTokenSecret::issue(FeedTokenGrant {
