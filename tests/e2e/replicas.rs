@@ -28,8 +28,12 @@ impl Replicas {
             ("ROLIE_JWT_HS256_SECRET", SECRET.to_owned()),
             ("ROLIE_BASE_URL", "https://rolie.example".to_owned()),
         ];
-        let a = Server::start(dirs.0.path(), free_port(), &env).await;
-        let b = Server::start(dirs.1.path(), free_port(), &env).await;
+        // Both at once on the fresh database: their migrations race, and the advisory lock
+        // the migrator takes must let both come up.
+        let (a, b) = tokio::join!(
+            Server::start(dirs.0.path(), free_port(), &env),
+            Server::start(dirs.1.path(), free_port(), &env)
+        );
         Some(Replicas {
             a,
             b,
@@ -226,5 +230,62 @@ async fn a_sync_token_from_one_replica_works_on_the_other() {
     assert_eq!(changes.entries.len(), 1);
     assert!(changes.entries[0].title.as_plain().contains("SYNCED-1"));
     a.kill();
+    b.kill();
+}
+
+/// Issue (replicas): two replicas started together on a fresh database both come up (the
+/// migrations' advisory lock), take concurrent writes through both, agree on the result,
+/// and the survivor keeps reading and writing when the other is killed.
+#[tokio::test]
+async fn replicas_take_concurrent_writes_and_one_survives_the_other() {
+    let Some(Replicas { a, b, _dirs, _db }) = Replicas::start("the replica failover test").await
+    else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let admin = token("admin", "rolie:admin rolie:read rolie:write");
+    let writes = (0..20).map(|n| {
+        let server = if n % 2 == 0 { &a } else { &b };
+        post_incident(
+            &http,
+            &server.base_url,
+            &admin,
+            fixtures::incident(&format!("BOTH-{n}"), "green", "written concurrently"),
+        )
+        .send()
+    });
+    for response in futures::future::join_all(writes).await {
+        assert_eq!(response.expect("POST").status(), 201);
+    }
+    let feed = |server: &Server| {
+        http.get(format!(
+            "{}/rolie/feeds/incidents?limit=50",
+            server.base_url
+        ))
+        .bearer_auth(&admin)
+        .send()
+    };
+    let (on_a, on_b) = (
+        feed(&a).await.expect("GET A"),
+        feed(&b).await.expect("GET B"),
+    );
+    assert_eq!(on_a.headers()["etag"], on_b.headers()["etag"]);
+    let body = on_b.text().await.expect("body");
+    for n in 0..20 {
+        assert!(body.contains(&format!("\"BOTH-{n}\"")), "BOTH-{n} on B");
+    }
+    a.kill();
+    let after = feed(&b).await.expect("GET B after A is gone");
+    assert_eq!(after.status(), 200);
+    let posted = post_incident(
+        &http,
+        &b.base_url,
+        &admin,
+        fixtures::incident("AFTER-KILL", "green", "written on the survivor"),
+    )
+    .send()
+    .await
+    .expect("POST on B");
+    assert_eq!(posted.status(), 201);
     b.kill();
 }
