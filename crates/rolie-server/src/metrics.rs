@@ -9,6 +9,8 @@
 //! | `rolie_authentication_failures_total` | counter | `reason` (`invalid`, `unavailable`) | credentials refused |
 //! | `rolie_rate_limited_total` | counter | | requests refused with 429 |
 //! | `rolie_entries` | gauge | `collection`, `level` | entries stored, read at each scrape |
+//! | `rolie_store_operation_duration_seconds` | histogram | `operation` | time of each store call, by [`rolie_store::Store`] method |
+//! | `rolie_store_failures_total` | counter | `operation` | store calls the database could not answer |
 //!
 //! A registry per server (no global recorder): tests run many servers in one process.
 
@@ -70,7 +72,13 @@ struct EntryLabels {
     level: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: &'static str,
+}
+
 type Durations = Family<RouteLabels, Histogram, fn() -> Histogram>;
+type StoreDurations = Family<OperationLabels, Histogram, fn() -> Histogram>;
 
 fn durations() -> Histogram {
     // 0.25 ms to about 4 s.
@@ -91,6 +99,8 @@ pub struct Metrics {
     auth_failures: Family<ReasonLabels, Counter>,
     rate_limited: Counter,
     entries: Family<EntryLabels, Gauge>,
+    store_latency: StoreDurations,
+    store_failures: Family<OperationLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -111,6 +121,8 @@ impl Metrics {
         let auth_failures = Family::<ReasonLabels, Counter>::default();
         let rate_limited = Counter::default();
         let entries = Family::<EntryLabels, Gauge>::default();
+        let store_latency: StoreDurations = Family::new_with_constructor(durations);
+        let store_failures = Family::<OperationLabels, Counter>::default();
         registry.register(
             "http_requests",
             "Requests answered, by matched route",
@@ -151,6 +163,16 @@ impl Metrics {
             "Entries stored, by collection and restriction level",
             entries.clone(),
         );
+        registry.register(
+            "store_operation_duration_seconds",
+            "Time of a store call, by operation",
+            store_latency.clone(),
+        );
+        registry.register(
+            "store_failures",
+            "Store calls the database could not answer, by operation",
+            store_failures.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -161,6 +183,8 @@ impl Metrics {
             auth_failures,
             rate_limited,
             entries,
+            store_latency,
+            store_failures,
         }
     }
 
@@ -214,6 +238,25 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+}
+
+/// Store calls are timed by wrapping the store ([`rolie_store::observed::Observed`]) with
+/// the server's metrics as the observer.
+impl rolie_store::observed::StoreObserver for Metrics {
+    fn observe(
+        &self,
+        operation: &'static str,
+        elapsed: std::time::Duration,
+        outcome: rolie_store::observed::Outcome,
+    ) {
+        let labels = OperationLabels { operation };
+        self.store_latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+        if outcome == rolie_store::observed::Outcome::Failed {
+            self.store_failures.get_or_create(&labels).inc();
+        }
     }
 }
 

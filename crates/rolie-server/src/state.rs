@@ -47,15 +47,25 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// State over `gate` and `authn` with `config`.
+    /// State over `gate` and `authn` with `config`, and metrics of its own.
     pub fn new(gate: Gate, authn: AuthenticatorChain, config: ServerConfig) -> Self {
+        Self::with_metrics(gate, authn, config, Arc::new(Metrics::new()))
+    }
+
+    /// State reporting to `metrics`, which the gate's store may already report to
+    /// (store latency: [`rolie_store::observed::Observed`]).
+    pub fn with_metrics(
+        gate: Gate,
+        authn: AuthenticatorChain,
+        config: ServerConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let urls = Urls::new(&config.base_url);
         let limits = Arc::new(RateLimits::with_anonymous(
             config.rate_limit,
             &config.collection_rate_limits,
             config.anonymous_rate_limit,
         ));
-        let metrics = Arc::new(Metrics::new());
         let cache = Arc::new(
             RenderCache::new(config.render_cache_bytes, config.render_cache_entries)
                 .counting(metrics.cache_hits.clone(), metrics.cache_misses.clone()),

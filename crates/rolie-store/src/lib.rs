@@ -5,6 +5,7 @@ pub mod backend;
 mod collection;
 mod entry;
 mod error;
+pub mod observed;
 mod paging;
 mod sync;
 mod token;

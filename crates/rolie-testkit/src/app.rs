@@ -178,8 +178,14 @@ impl TestAppBuilder {
             chain.push(Arc::new(ClientCertAuthenticator::new(table.clone())));
         }
         chain.push(Arc::new(FeedTokenAuthenticator::new(store.clone())));
-        let gate = Gate::new(store.clone(), Arc::new(PolicyAuthorizer::new(self.policy)));
-        let state = AppState::new(gate, AuthenticatorChain::new(chain), config);
+        // Timed as `rolie serve` times it, so the store metrics are tested too.
+        let metrics = Arc::new(rolie_server::metrics::Metrics::new());
+        let observed: Arc<dyn Store> = Arc::new(rolie_store::observed::Observed::new(
+            store.clone(),
+            metrics.clone(),
+        ));
+        let gate = Gate::new(observed, Arc::new(PolicyAuthorizer::new(self.policy)));
+        let state = AppState::with_metrics(gate, AuthenticatorChain::new(chain), config, metrics);
         state.prepare().await.expect("the server's keys");
         let app = rolie_server::app(state);
         let mut options = self.options;

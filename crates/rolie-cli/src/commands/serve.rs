@@ -7,8 +7,11 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use rolie_authz::{SCOPE_ADMIN, SCOPE_READ, SCOPE_WRITE};
 use rolie_model::Restriction;
+use rolie_server::metrics::Metrics;
 use rolie_server::urls::Urls;
 use rolie_server::{AppState, ServeOptions, ServerCertificate, ServerConfig, TlsMaterial};
+use rolie_store::Store;
+use rolie_store::observed::Observed;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
@@ -140,7 +143,11 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
         settings.base_url = format!("{scheme}://{local}");
     }
     let secret = bootstrap::hs256_secret(&settings)?;
-    let store = bootstrap::open_store(&settings).await?;
+    let metrics = Arc::new(Metrics::new());
+    let store: Arc<dyn Store> = Arc::new(Observed::new(
+        bootstrap::open_store(&settings).await?,
+        metrics.clone(),
+    ));
     let collections = bootstrap::ensure_collections(store.as_ref(), &settings).await?;
     let authn = bootstrap::authenticators(&settings, secret.as_ref(), store.clone())?;
     let gate = bootstrap::gate(&settings, store.clone());
@@ -170,7 +177,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     if let Some(anonymous) = settings.rate_limits.anonymous {
         config.anonymous_rate_limit = Some(anonymous);
     }
-    let state = AppState::new(gate, authn, config);
+    let state = AppState::with_metrics(gate, authn, config, metrics);
     if let Err(e) = state.prepare().await {
         tracing::warn!("the server's keys could not be read yet, retrying on first use: {e}");
     }

@@ -6,7 +6,8 @@ use rolie_testkit::{Backend, TestApp, fixtures, on_both_backends};
 on_both_backends!(metrics_count_requests_entries_and_failures_for_administrators_only);
 
 /// Issue (operations, metrics): requests by matched route and status, latency, render
-/// cache, authentication failures and entries by collection and level; callers without
+/// cache, authentication failures, entries by collection and level, and store latency by
+/// operation; callers without
 /// the admin scope get none of it (the counts would reveal hidden entries, R-PROF-AUTHZ-b).
 async fn metrics_count_requests_entries_and_failures_for_administrators_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -46,6 +47,7 @@ async fn metrics_count_requests_entries_and_failures_for_administrators_only(bac
         r#"rolie_entries{collection="incidents",level="private"} 1"#,
         r#"rolie_entries{collection="indicators",level="private"} 0"#,
         r#"rolie_authentication_failures_total{reason="invalid"} 1"#,
+        r#"rolie_store_operation_duration_seconds_count{operation="create_entry"} 2"#,
     ] {
         assert!(text.contains(line), "{line} in\n{text}");
     }
@@ -55,6 +57,7 @@ async fn metrics_count_requests_entries_and_failures_for_administrators_only(bac
         "rolie_render_cache_hits_total",
         "rolie_http_connections_open",
         "rolie_rate_limited_total",
+        r#"rolie_store_operation_duration_seconds_bucket{le="0.00025",operation="list_entries"}"#,
     ] {
         assert!(text.contains(name), "{name} in\n{text}");
     }
