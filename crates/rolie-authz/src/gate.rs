@@ -532,6 +532,7 @@ impl CollectionWriter<'_> {
                 publisher: self.principal.subject.clone(),
                 data,
                 content,
+                edited: None,
             })
             .await?)
     }

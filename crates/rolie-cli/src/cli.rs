@@ -61,6 +61,10 @@ pub enum Command {
     /// Write a consistent copy of the SQLite database to FILE while the server runs
     /// (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
+    /// Write a collection, every entry and its content, as an Atom archive in DIR.
+    Export(ExportArgs),
+    /// Recreate a collection from an archive of `rolie export` in the configured database.
+    Restore(RestoreArgs),
     /// Print the audit log, newest first.
     Audit(AuditArgs),
     /// Mirror one or all collections of any ROLIE server into a directory.
@@ -135,6 +139,22 @@ pub struct MigrateArgs {
 pub struct BackupArgs {
     /// Where to write the copy (must not exist).
     pub file: PathBuf,
+}
+
+/// `rolie export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The collection.
+    pub collection: String,
+    /// Directory to write the archive to (`feed.atom` and `content/`).
+    pub dir: PathBuf,
+}
+
+/// `rolie restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Directory of an archive written by `rolie export`.
+    pub dir: PathBuf,
 }
 
 /// `rolie audit`.

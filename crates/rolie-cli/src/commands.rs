@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod config;

@@ -65,6 +65,10 @@ pub fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(settings, args).await,
             Command::Audit(args) => commands::audit::run(settings, args).await,
             Command::Backup(args) => commands::backup::run(settings, &args.file).await,
+            Command::Export(args) => {
+                commands::archive::export(settings, &args.collection, &args.dir).await
+            }
+            Command::Restore(args) => commands::archive::restore(settings, &args.dir).await,
             Command::Config(cli::ConfigCommand::Check) => commands::config::check(&settings),
             Command::Healthcheck(_)
             | Command::Pull(_)

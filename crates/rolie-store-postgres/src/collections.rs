@@ -45,9 +45,13 @@ async fn bump_version(tx: &mut sqlx::PgConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) async fn create(pool: &PgPool, spec: &CollectionSpec) -> Result<Collection, StoreError> {
+/// Creates the collection `spec` whose feed's `atom:id` is `urn:uuid:{feed_id}`.
+pub(crate) async fn create(
+    pool: &PgPool,
+    spec: &CollectionSpec,
+    feed_id: uuid::Uuid,
+) -> Result<Collection, StoreError> {
     let now = timestamp::to_micros(timestamp::now());
-    let feed_id = uuid::Uuid::new_v4();
     let mut tx = pool.begin().await.map_err(map)?;
     let inserted = sqlx::query(
         "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change, feed_id) \

@@ -55,15 +55,20 @@ where
     }
 }
 
-/// Locks the collection row and returns the edit time of this write.
-async fn lock_collection(tx: &mut PgConnection, collection: &str) -> Result<i64, TxError> {
+/// Locks the collection row and returns the edit time of this write (`wanted` when
+/// restoring an archive: [`backend::edited_at`]).
+async fn lock_collection(
+    tx: &mut PgConnection,
+    collection: &str,
+    wanted: Option<time::OffsetDateTime>,
+) -> Result<i64, TxError> {
     let last_edited: Option<i64> =
         sqlx::query_scalar("select last_edited from collections where name = $1 for update")
             .bind(collection)
             .fetch_optional(&mut *tx)
             .await?;
     let last_edited = last_edited.ok_or(StoreError::NotFound)?;
-    Ok(backend::next_edited(last_edited))
+    Ok(backend::edited_at(last_edited, wanted))
 }
 
 /// Advances the collection's counters and appends the change.
@@ -173,7 +178,7 @@ async fn fetch(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<StoredEn
 async fn create_once(pool: &PgPool, entry: &NewEntry) -> Result<StoredEntry, TxError> {
     let collection = entry.collection.as_str();
     let mut tx = pool.begin().await?;
-    let edited = lock_collection(&mut tx, collection).await?;
+    let edited = lock_collection(&mut tx, collection, entry.edited).await?;
     // Under the collection's row lock, so the answer holds until the insert; the unique
     // constraint stays the backstop.
     let existing: Option<Uuid> =
@@ -334,7 +339,7 @@ async fn lock_entry(
             .fetch_optional(&mut *tx)
             .await?;
     let collection = collection.ok_or(StoreError::NotFound)?;
-    let edited = lock_collection(tx, &collection).await?;
+    let edited = lock_collection(tx, &collection, None).await?;
     let current = fetch(tx, id, true).await?;
     if !backend::etag_matches(expected_etag, &current.etag) {
         return Err(StoreError::PreconditionFailed.into());

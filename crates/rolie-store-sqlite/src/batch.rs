@@ -46,11 +46,13 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// The edit time for the next write to `collection` in this batch.
+    /// The edit time for the next write to `collection` in this batch (`wanted` when
+    /// restoring an archive: [`rolie_store::backend::edited_at`]).
     pub(crate) async fn next_edited(
         &mut self,
         connection: &mut SqliteConnection,
         collection: &str,
+        wanted: Option<time::OffsetDateTime>,
     ) -> Result<i64, StoreError> {
         let last = match self.last_edited.get(collection) {
             Some(last) => *last,
@@ -61,7 +63,7 @@ impl Clock {
                 .map_err(map)?
                 .ok_or(StoreError::NotFound)?,
         };
-        let edited = rolie_store::backend::next_edited(last);
+        let edited = rolie_store::backend::edited_at(last, wanted);
         self.last_edited.insert(collection.to_owned(), edited);
         Ok(edited)
     }

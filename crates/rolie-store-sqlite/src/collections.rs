@@ -51,9 +51,9 @@ async fn bump_version(tx: &mut sqlx::SqliteConnection) -> Result<(), StoreError>
 pub(crate) async fn create(
     pool: &SqlitePool,
     spec: &CollectionSpec,
+    feed_id: uuid::Uuid,
 ) -> Result<Collection, StoreError> {
     let now = timestamp::to_micros(timestamp::now());
-    let feed_id = uuid::Uuid::new_v4();
     let mut tx = WriteTx::begin(pool).await?;
     let inserted = sqlx::query(
         "insert into collections (name, title, information_type, workspace, accept, max_restriction, public, created, last_change, feed_id) \

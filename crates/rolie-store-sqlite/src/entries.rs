@@ -138,7 +138,7 @@ async fn create_on(
     entry: NewEntry,
 ) -> Result<StoredEntry, StoreError> {
     let collection = entry.collection.as_str();
-    let edited = clock.next_edited(tx, collection).await?;
+    let edited = clock.next_edited(tx, collection, entry.edited).await?;
     let data = backend::resolve_data(entry.data, edited, None);
     let (title, summary) = backend::search_text(&data);
     let (kind, content_type, content_src, content_hash, content_size) =

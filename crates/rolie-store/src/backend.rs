@@ -24,6 +24,15 @@ pub fn next_edited(last_edited_micros: i64) -> i64 {
     timestamp::to_micros(OffsetDateTime::now_utc()).max(last_edited_micros.saturating_add(1))
 }
 
+/// The `app:edited` of a write that asks for `wanted` (restoring an archive): that time if it
+/// is after the previous write's, else the next after it, as [`next_edited`] would.
+pub fn edited_at(last_edited_micros: i64, wanted: Option<OffsetDateTime>) -> i64 {
+    match wanted {
+        Some(wanted) => timestamp::to_micros(wanted).max(last_edited_micros.saturating_add(1)),
+        None => next_edited(last_edited_micros),
+    }
+}
+
 /// A fresh opaque strong validator for an entry.
 pub fn new_etag() -> String {
     Uuid::new_v4().simple().to_string()
@@ -398,7 +407,16 @@ macro_rules! impl_store {
             #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
             async fn create_collection(&self, spec: &$crate::CollectionSpec) -> $crate::StoreResult<$crate::Collection> {
                 {
-                    let result = crate::collections::create(&self.$write, spec).await;
+                    let result = crate::collections::create(&self.$write, spec, ::uuid::Uuid::new_v4()).await;
+                    self.wrote();
+                    result
+                }
+            }
+
+            #[::tracing::instrument(skip_all, fields(collection.name = %spec.name))]
+            async fn restore_collection(&self, spec: &$crate::CollectionSpec, feed_id: ::uuid::Uuid) -> $crate::StoreResult<$crate::Collection> {
+                {
+                    let result = crate::collections::create(&self.$write, spec, feed_id).await;
                     self.wrote();
                     result
                 }

@@ -33,6 +33,8 @@ macro_rules! conformance_tests {
             visible_freshness_ignores_writes_the_caller_cannot_see,
             counts_only_what_the_view_sees,
             edited_increases_strictly_in_commit_order,
+            a_restored_entry_keeps_its_edit_time_when_it_can,
+            a_restored_collection_keeps_its_feed_id,
             concurrent_creations_fail_alone,
             pages_chain_forward_and_backward_without_gaps,
             a_page_walk_sees_each_unchanged_entry_exactly_once_under_concurrent_inserts,

@@ -125,6 +125,11 @@ pub struct NewEntry {
     pub data: EntryData,
     /// Content.
     pub content: NewEntryContent,
+    /// The `app:edited` to keep, when restoring an archive; `None` for any other write.
+    /// `app:edited` still increases strictly per collection in commit order: a time not
+    /// after the collection's last edit becomes the next microsecond after it, so an
+    /// archive restored oldest edit first into an empty collection keeps every time.
+    pub edited: Option<OffsetDateTime>,
 }
 
 /// Content of a stored entry, without its bytes.

@@ -52,6 +52,15 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a collection; `Conflict` when the name is taken.
     async fn create_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection>;
 
+    /// Creates a collection whose feed keeps the `atom:id` `urn:uuid:{feed_id}` it had, when
+    /// restoring an archive (pollers know a feed by its id); `Conflict` when the name is
+    /// taken.
+    async fn restore_collection(
+        &self,
+        spec: &CollectionSpec,
+        feed_id: Uuid,
+    ) -> StoreResult<Collection>;
+
     /// Replaces a collection's definition; `Conflict` when the information type would change
     /// while it holds entries (its entries are records of the old type, R-8322-6.1.1-a).
     async fn update_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection>;

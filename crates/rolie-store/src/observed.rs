@@ -82,6 +82,14 @@ impl Store for Observed {
         timed!(self, create_collection(spec))
     }
 
+    async fn restore_collection(
+        &self,
+        spec: &CollectionSpec,
+        feed_id: Uuid,
+    ) -> StoreResult<Collection> {
+        timed!(self, restore_collection(spec, feed_id))
+    }
+
     async fn update_collection(&self, spec: &CollectionSpec) -> StoreResult<Collection> {
         timed!(self, update_collection(spec))
     }

@@ -752,6 +752,56 @@ pub async fn edited_increases_strictly_in_commit_order(store: Shared) {
     }
 }
 
+/// Restoring an archive: an entry created with the `app:edited` it had keeps it when it is
+/// after the collection's last edit, and otherwise gets the next microsecond after that
+/// edit, so edit times still increase strictly in commit order.
+pub async fn a_restored_entry_keeps_its_edit_time_when_it_can(store: Shared) {
+    with_collection(&store, "restored").await;
+    let then = OffsetDateTime::parse(
+        "2024-03-05T09:30:12.123456Z",
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("time");
+    let mut first = sample_entry("restored", 1);
+    first.edited = Some(then);
+    let first = store.create_entry(first).await.expect("create");
+    assert_eq!(first.edited, then, "the archived edit time is kept");
+    let mut earlier = sample_entry("restored", 2);
+    earlier.edited = Some(then - time::Duration::days(1));
+    let earlier = store.create_entry(earlier).await.expect("create");
+    assert_eq!(
+        earlier.edited,
+        then + time::Duration::microseconds(1),
+        "never before the collection's last edit"
+    );
+    let now = store
+        .create_entry(sample_entry("restored", 3))
+        .await
+        .expect("create");
+    assert!(
+        now.edited > then + time::Duration::days(1),
+        "later writes use the clock"
+    );
+}
+
+/// Restoring an archive: a collection restored with its feed's id keeps it.
+pub async fn a_restored_collection_keeps_its_feed_id(store: Shared) {
+    let feed_id = Uuid::new_v4();
+    let restored = store
+        .restore_collection(&sample_spec("kept"), feed_id)
+        .await
+        .expect("restore");
+    assert_eq!(restored.feed_id, format!("urn:uuid:{feed_id}"));
+    let read = store.get_collection(&name("kept")).await.expect("get");
+    assert_eq!(read.feed_id, restored.feed_id);
+    assert!(matches!(
+        store
+            .restore_collection(&sample_spec("kept"), Uuid::new_v4())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
 /// Concurrent creations fail alone: a duplicate `atom:id` and a missing collection among
 /// them get their own errors, and every other creation is committed, readable and in the
 /// change log (SQLite commits concurrent creations together, `rolie-store-sqlite` `batch`).

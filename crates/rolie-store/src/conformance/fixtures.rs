@@ -100,5 +100,6 @@ pub fn sample_entry(collection: &str, n: usize) -> NewEntry {
             media_type: media_type::XML.to_owned(),
             bytes: Bytes::from(format!("<doc n=\"{n}\"/>")),
         }),
+        edited: None,
     }
 }
