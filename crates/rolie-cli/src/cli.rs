@@ -386,6 +386,10 @@ pub struct CheckArgs {
     /// (the credential must be allowed to; the probe is deleted whatever is found).
     #[arg(long)]
     pub write: bool,
+    /// The xmllint (libxml2) that applies the RELAX NG schemas of RFC 4287 and RFC 5023
+    /// [default: xmllint on the PATH; without one the report says they were not applied].
+    #[arg(long)]
+    pub xmllint: Option<PathBuf>,
     /// How to reach the server.
     #[command(flatten)]
     pub remote: RemoteArgs,

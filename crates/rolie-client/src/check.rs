@@ -8,6 +8,9 @@
 //! entries.
 
 mod publishing;
+mod schemas;
+
+use schemas::{Schema, Validator};
 
 use std::collections::BTreeSet;
 
@@ -59,6 +62,8 @@ pub struct Report {
     pub contents: usize,
     /// Write probes published (and deleted again).
     pub writes: usize,
+    /// How documents were validated against the RELAX NG schemas, or why they were not.
+    pub schemas: String,
     /// Findings, errors first.
     pub findings: Vec<Finding>,
 }
@@ -102,6 +107,8 @@ pub struct CheckOptions {
     pub max_entries: usize,
     /// Also publish, revise and delete a probe incident (needs a credential that may).
     pub write: bool,
+    /// The `xmllint` that applies the RELAX NG schemas (default: the one on the `PATH`).
+    pub xmllint: Option<std::path::PathBuf>,
 }
 
 impl Default for CheckOptions {
@@ -110,6 +117,7 @@ impl Default for CheckOptions {
             max_pages: 50,
             max_entries: 10,
             write: false,
+            xmllint: None,
         }
     }
 }
@@ -132,6 +140,12 @@ pub async fn check(
     options: &CheckOptions,
 ) -> Result<Report, ClientError> {
     let mut report = Report::default();
+    let validator = Validator::new(options.xmllint.as_deref());
+    report.schemas = match &validator {
+        Ok(validator) => validator.describe(),
+        Err(why) => format!("RELAX NG schemas not applied: {why}"),
+    };
+    let schemas = validator.as_ref().ok();
     let service = client.fetch(url, "application/atomsvc+xml").await?;
     let media = service.media_type();
     if media != "application/atomsvc+xml" {
@@ -156,6 +170,15 @@ pub async fn check(
     if document.workspaces.is_empty() {
         report.error("R-5023-8-a", url, "no app:workspace");
     }
+    against_schema(
+        schemas,
+        Schema::AtomPub,
+        "R-8322-5.1-a",
+        url,
+        &service.body,
+        &mut report,
+    )
+    .await;
     problems(client, url, &mut report).await;
     let mut category_documents = BTreeSet::new();
     for collection in document
@@ -194,10 +217,10 @@ pub async fn check(
             report.warning("R-PROF-URI-a", href, e.to_string());
             continue;
         }
-        check_feed(client, href, options, &mut report).await;
+        check_feed(client, href, options, schemas, &mut report).await;
     }
     for href in category_documents {
-        check_category_document(client, &href, &mut report).await;
+        check_category_document(client, &href, schemas, &mut report).await;
     }
     if options.write {
         let collections: Vec<_> = document
@@ -216,6 +239,32 @@ pub async fn check(
         }
     }
     Ok(finish(report))
+}
+
+/// An error under `requirement` when `body` is not valid against `schema` (nothing when no
+/// validator runs: the report says so once).
+async fn against_schema(
+    schemas: Option<&Validator>,
+    schema: Schema,
+    requirement: &'static str,
+    url: &str,
+    body: &[u8],
+    report: &mut Report,
+) {
+    let Some(validator) = schemas else {
+        return;
+    };
+    if let Err(why) = validator.validate(schema, body).await {
+        let rfc = match schema {
+            Schema::Atom => "RFC 4287",
+            Schema::AtomPub => "RFC 5023",
+        };
+        report.error(
+            requirement,
+            url,
+            format!("not valid against the RELAX NG schema of {rfc}: {why}"),
+        );
+    }
 }
 
 fn finish(mut report: Report) -> Report {
@@ -293,7 +342,12 @@ async fn problems(client: &Client, url: &str, report: &mut Report) {
     }
 }
 
-async fn check_category_document(client: &Client, href: &str, report: &mut Report) {
+async fn check_category_document(
+    client: &Client,
+    href: &str,
+    schemas: Option<&Validator>,
+    report: &mut Report,
+) {
     if !is_absolute(href) {
         report.error(
             "R-PROF-URI-a",
@@ -321,12 +375,27 @@ async fn check_category_document(client: &Client, href: &str, report: &mut Repor
                     format!("not a category document: {e}"),
                 );
             }
+            against_schema(
+                schemas,
+                Schema::AtomPub,
+                "R-8322-5.2-a",
+                href,
+                &response.body,
+                report,
+            )
+            .await;
         }
         Err(e) => report.error("R-8322-5.2-a", href, format!("cannot be read: {e}")),
     }
 }
 
-async fn check_feed(client: &Client, href: &str, options: &CheckOptions, report: &mut Report) {
+async fn check_feed(
+    client: &Client,
+    href: &str,
+    options: &CheckOptions,
+    schemas: Option<&Validator>,
+    report: &mut Report,
+) {
     let head = match client.fetch(href, "application/atom+xml").await {
         Ok(head) => head,
         Err(e) => {
@@ -356,6 +425,16 @@ async fn check_feed(client: &Client, href: &str, options: &CheckOptions, report:
                 format!("the feed is served as {media}, not application/atom+xml"),
             );
         }
+        // Before reading: a page the reader refuses is still measured against the schema.
+        against_schema(
+            schemas,
+            Schema::Atom,
+            "R-8322-6.1-c",
+            &url,
+            &response.body,
+            report,
+        )
+        .await;
         let feed = match read_feed(&response.body, &limits()) {
             Ok(feed) => feed,
             Err(e) => {
@@ -384,7 +463,7 @@ async fn check_feed(client: &Client, href: &str, options: &CheckOptions, report:
             check_entry(&url, entry, report);
             if sampled < options.max_entries {
                 sampled += 1;
-                check_standalone(client, entry, report).await;
+                check_standalone(client, entry, schemas, report).await;
             }
         }
         let Some(next) = feed.link(rel::NEXT).map(|l| l.href.clone()) else {
@@ -503,7 +582,12 @@ fn check_entry(url: &str, entry: &Entry, report: &mut Report) {
 }
 
 /// The entry at its own URI, and its content: served, parseable, as the feed said.
-async fn check_standalone(client: &Client, entry: &Entry, report: &mut Report) {
+async fn check_standalone(
+    client: &Client,
+    entry: &Entry,
+    schemas: Option<&Validator>,
+    report: &mut Report,
+) {
     let Some(own) = entry
         .link(rel::SELF)
         .or_else(|| entry.link(rel::EDIT))
@@ -524,6 +608,15 @@ async fn check_standalone(client: &Client, entry: &Entry, report: &mut Report) {
                     format!("the entry is served as {}", response.media_type()),
                 );
             }
+            against_schema(
+                schemas,
+                Schema::Atom,
+                "R-8322-6.2-a",
+                &own,
+                &response.body,
+                report,
+            )
+            .await;
             match read_entry(&response.body, EntryMode::Document, &limits()) {
                 Ok(standalone) if standalone.id != entry.id => {
                     report.error(

@@ -255,6 +255,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         max_pages: args.max_pages,
         max_entries: args.max_entries,
         write: args.write,
+        xmllint: args.xmllint.clone(),
     };
     let report = match runtime.block_on(rolie_client::check::check(&client, &args.url, &options)) {
         Ok(report) => report,
@@ -287,6 +288,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
                 );
             }
         }
+        println!("rolie check: {}", report.schemas);
         println!(
             "rolie check: {} collections, {} feed pages, {} entries, {} content resources read, {} write probes; {} errors, {} warnings",
             report.collections,
