@@ -169,13 +169,25 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
     /// Bearer token.
-    #[arg(long, env = "ROLIE_CLIENT_TOKEN", hide_env_values = true)]
+    // Credentials are random strings that may start with `-` (base64url): they are values,
+    // never flags.
+    #[arg(
+        long,
+        env = "ROLIE_CLIENT_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
     /// User name for HTTP Basic (a feed token's id).
-    #[arg(long, env = "ROLIE_CLIENT_USER")]
+    #[arg(long, env = "ROLIE_CLIENT_USER", allow_hyphen_values = true)]
     pub user: Option<String>,
     /// Password for HTTP Basic (a feed token's secret).
-    #[arg(long, env = "ROLIE_CLIENT_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "ROLIE_CLIENT_PASSWORD",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub password: Option<String>,
     /// Client certificate and its private key, PEM, in one file.
     #[arg(long)]
@@ -488,5 +500,30 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// A feed token's secret is base64url and may start with `-`: it is taken as the
+    /// password, not refused as an unknown flag.
+    #[test]
+    fn credentials_starting_with_a_hyphen_are_values() {
+        let cli = Cli::try_parse_from([
+            "rolie",
+            "pull",
+            "https://rolie.example/rolie/servicedocument",
+            "mirror",
+            "--user",
+            "-user",
+            "--password",
+            "-cXq9_secret",
+            "--rate",
+            "5",
+        ])
+        .expect("parsed");
+        let Some(Command::Pull(pull)) = cli.command else {
+            panic!("a pull");
+        };
+        assert_eq!(pull.remote.password.as_deref(), Some("-cXq9_secret"));
+        assert_eq!(pull.remote.user.as_deref(), Some("-user"));
+        assert_eq!(pull.remote.rate, 5.0);
     }
 }
