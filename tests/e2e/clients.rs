@@ -146,24 +146,11 @@ async fn curl_compressed_reads_every_document_and_error() {
     server.kill();
 }
 
-/// The interpreter with `requests` and `feedparser`: `ROLIE_TEST_PYTHON` (CI sets it to its
-/// virtualenv), else a `python3` that has both; `None` when there is none.
-fn python() -> Option<String> {
-    if let Ok(python) = std::env::var("ROLIE_TEST_PYTHON") {
-        return Some(python);
-    }
-    let has_modules = Command::new("python3")
-        .args(["-c", "import requests, feedparser"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    has_modules.then(|| "python3".to_owned())
-}
-
 /// Python `requests` raised `ContentDecodingError` on the first 401; now every document and
 /// every error status decodes, and `feedparser` reads the feed with `bozo == 0`.
 #[tokio::test]
 async fn python_requests_and_feedparser_read_every_document_and_error() {
-    let Some(python) = python() else {
+    let Some(python) = crate::support::python_with("requests, feedparser") else {
         rolie_testkit::skip(
             "clients::python_requests_and_feedparser_read_every_document_and_error: skipped: set ROLIE_TEST_PYTHON to a Python with requests and feedparser (.ci/run does)",
         );

@@ -6,25 +6,12 @@ use std::process::Command;
 
 use crate::support::{SECRET, Server, free_port, token};
 
-/// The interpreter with `requests`, `lxml` and `rnc2rng`: `ROLIE_TEST_PYTHON` (CI sets it
-/// to its virtualenv), else a `python3` that has them.
-fn python() -> Option<String> {
-    if let Ok(python) = std::env::var("ROLIE_TEST_PYTHON") {
-        return Some(python);
-    }
-    let has_modules = Command::new("python3")
-        .args(["-c", "import requests, lxml, rnc2rng"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    has_modules.then(|| "python3".to_owned())
-}
-
 /// R-4287 (Appendix B), R-5023 (Appendix B): the service document, category documents,
 /// every feed page, every entry (IODEF v1, v2, JSON IODEF, STIX and MISP content), a 201
 /// answer and a sync page with a tombstone are valid against the RFCs' schemas.
 #[tokio::test]
 async fn every_document_is_valid_against_the_atom_and_atompub_schemas() {
-    let Some(python) = python() else {
+    let Some(python) = crate::support::python_with("requests, lxml, rnc2rng") else {
         rolie_testkit::skip(
             "schemas::every_document_is_valid_against_the_atom_and_atompub_schemas: skipped: set ROLIE_TEST_PYTHON to a Python with requests, lxml and rnc2rng (.ci/run does)",
         );

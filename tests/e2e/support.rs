@@ -46,6 +46,20 @@ pub fn binary() -> &'static Path {
     })
 }
 
+/// The Python interpreter of the Python checks: `ROLIE_TEST_PYTHON` (CI sets it to its
+/// virtualenv, which has every module of `.ci/python-requirements.txt`), else a `python3`
+/// that can import `modules` (comma-separated); `None` when there is none.
+pub fn python_with(modules: &str) -> Option<String> {
+    if let Ok(python) = std::env::var("ROLIE_TEST_PYTHON") {
+        return Some(python);
+    }
+    let has_modules = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    has_modules.then(|| "python3".to_owned())
+}
+
 /// A free TCP port on 127.0.0.1 (released before the server binds it).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

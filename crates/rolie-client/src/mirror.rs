@@ -151,17 +151,6 @@ fn hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn extension(media_type: &str) -> &'static str {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    if essence.ends_with("xml") {
-        "xml"
-    } else if essence.ends_with("json") {
-        "json"
-    } else {
-        "bin"
-    }
-}
-
 /// Writes `bytes` to `path` through a temporary file, so a crash leaves the old file or
 /// the new one, never half of one.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
@@ -506,7 +495,7 @@ impl Mirror<'_> {
         media_type: &str,
         held: Option<&EntryState>,
     ) -> Result<ContentState, ClientError> {
-        let file = format!("{stem}.{}", extension(media_type));
+        let file = format!("{stem}.{}", rolie_model::media::file_extension(media_type));
         let path = self.dir.join("content").join(&file);
         let held = held
             .and_then(|h| h.content.clone())

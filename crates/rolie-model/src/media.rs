@@ -10,6 +10,19 @@ pub struct MediaType {
     pub params: Vec<(String, String)>,
 }
 
+/// The file extension for a document of `media_type` written to disk (mirrors, archives):
+/// `xml` or `json` by the type's suffix, else `bin`.
+pub fn file_extension(media_type: &str) -> &'static str {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    if essence.ends_with("xml") {
+        "xml"
+    } else if essence.ends_with("json") {
+        "json"
+    } else {
+        "bin"
+    }
+}
+
 impl MediaType {
     /// Parses `value`; `None` when it is not `type/subtype[; params]`.
     pub fn parse(value: &str) -> Option<Self> {

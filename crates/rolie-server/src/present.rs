@@ -281,9 +281,10 @@ pub fn service_document(
 /// validators clients hold.
 pub const REVISION: &[u8] = b"2";
 
-/// An entry as served, standalone or in a feed: the same full representation both ways,
-/// with the links a standalone entry needs (R-8322-6.2.5-a/b, spec-rolie A8).
-pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
+/// What a stored entry says of itself, as Atom: its metadata, categories, format,
+/// properties, control and extensions as stored, with no link, content or property of this
+/// server. [`entry`] adds those to serve it; `rolie export` archives it as it is.
+pub fn stored_metadata(stored: &StoredEntry) -> Entry {
     let data = &stored.data;
     let mut e = Entry::new(data.atom_id.clone(), data.title.clone(), stored.updated());
     e.published = Some(stored.published());
@@ -293,6 +294,21 @@ pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
     e.summary = data.summary.clone();
     e.rights = data.extras.rights.clone();
     e.categories = data.categories.clone();
+    e.format = data.format.clone();
+    e.properties = data.properties.clone();
+    e.control = data.control();
+    e.source = data.extras.source.clone();
+    e.lang = data.extras.lang.clone();
+    e.attributes = data.extras.attributes.clone();
+    e.extensions = data.extras.extensions.clone();
+    e
+}
+
+/// An entry as served, standalone or in a feed: the same full representation both ways,
+/// with the links a standalone entry needs (R-8322-6.2.5-a/b, spec-rolie A8).
+pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
+    let data = &stored.data;
+    let mut e = stored_metadata(stored);
     let edit = urls.entry(stored.id);
     e.links
         .push(Link::new(rel::SELF, edit.clone()).with_type(media_type::ATOM_ENTRY));
@@ -328,17 +344,10 @@ pub fn entry(urls: &Urls, stored: &StoredEntry) -> Entry {
             .push(Link::new(rel::ALTERNATE, urls.entry(stored.id)).with_type("text/html"));
     }
     e.links.extend(data.links.iter().cloned());
-    e.format = data.format.clone();
-    e.properties = data.properties.clone();
     if let ContentInfo::Stored { hash, .. } = &stored.content {
         e.properties
             .push(RolieProperty::new(property::CONTENT_SHA256, hash.clone()));
     }
-    e.control = data.control();
-    e.source = data.extras.source.clone();
-    e.lang = data.extras.lang.clone();
-    e.attributes = data.extras.attributes.clone();
-    e.extensions = data.extras.extensions.clone();
     e
 }
 

@@ -62,18 +62,6 @@ fn text_child(local: &str, value: &str) -> XmlNode {
     XmlNode::Element(child)
 }
 
-/// The file extension of stored content, for people opening the archive.
-fn extension(media_type: &str) -> &'static str {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    if essence.ends_with("xml") {
-        "xml"
-    } else if essence.ends_with("json") {
-        "json"
-    } else {
-        "bin"
-    }
-}
-
 /// Every entry of `name`, drafts and every level included, newest first.
 async fn every_entry(store: &dyn Store, name: &CollectionName) -> Result<Vec<StoredEntry>> {
     let mut entries = Vec::new();
@@ -108,17 +96,8 @@ struct ArchivedContent {
 /// content (`file` when stored here), and what Atom cannot say in `rs:archived`.
 fn archive_entry(stored: &StoredEntry, file: Option<ArchivedContent>) -> Entry {
     let data = &stored.data;
-    let mut e = Entry::new(data.atom_id.clone(), data.title.clone(), stored.updated());
-    e.published = Some(stored.published());
-    e.edited = Some(stored.edited);
-    e.authors = data.authors.clone();
-    e.contributors = data.extras.contributors.clone();
-    e.summary = data.summary.clone();
-    e.rights = data.extras.rights.clone();
-    e.categories = data.categories.clone();
+    let mut e = rolie_server::present::stored_metadata(stored);
     e.links = data.links.clone();
-    e.format = data.format.clone();
-    e.properties = data.properties.clone();
     e.content = Some(match (&stored.content, file) {
         (ContentInfo::External { media_type, src }, _) => Content::OutOfLine {
             media_type: media_type.clone(),
@@ -131,11 +110,6 @@ fn archive_entry(stored: &StoredEntry, file: Option<ArchivedContent>) -> Entry {
             Content::out_of_line(&file.media_type, file.file)
         }
     });
-    e.control = data.control();
-    e.source = data.extras.source.clone();
-    e.lang = data.extras.lang.clone();
-    e.attributes = data.extras.attributes.clone();
-    e.extensions = data.extras.extensions.clone();
     // Whether the publisher wrote the title and summary (they are then the entry's): a
     // later revision of the content re-derives only what the publisher did not write.
     e.extensions.push(element(
@@ -213,7 +187,7 @@ pub async fn export(settings: Settings, collection: &str, dir: &Path) -> Result<
                 let file = format!(
                     "{CONTENT_DIR}/{}.{}",
                     entry.id,
-                    extension(&content.media_type)
+                    rolie_model::media::file_extension(&content.media_type)
                 );
                 std::fs::write(dir.join(&file), &content.bytes)
                     .with_context(|| format!("cannot write {file}"))?;
