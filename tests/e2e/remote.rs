@@ -38,6 +38,17 @@ async fn server(dir: &Path) -> (Server, String) {
     (server, base)
 }
 
+/// Publishes one incident per `(id, level)`, each named by its id.
+async fn publish_levels(http: &reqwest::Client, base: &str, admin: &str, items: &[(&str, &str)]) {
+    for (id, level) in items {
+        let response = post_incident(http, base, admin, fixtures::incident(id, level, id))
+            .send()
+            .await
+            .expect("publish");
+        assert_eq!(response.status(), 201, "{id}");
+    }
+}
+
 fn admin() -> String {
     token("admin", "rolie:admin rolie:read rolie:write")
 }
@@ -439,13 +450,13 @@ async fn check_passes_on_this_server() {
     let (_server, base) = server(dir.path()).await;
     let http = reqwest::Client::new();
     let admin = admin();
-    for (id, level) in [("CHK-1", "green"), ("CHK-2", "amber"), ("CHK-3", "red")] {
-        let response = post_incident(&http, &base, &admin, fixtures::incident(id, level, id))
-            .send()
-            .await
-            .expect("publish");
-        assert_eq!(response.status(), 201);
-    }
+    publish_levels(
+        &http,
+        &base,
+        &admin,
+        &[("CHK-1", "green"), ("CHK-2", "amber"), ("CHK-3", "red")],
+    )
+    .await;
     let service = format!("{base}/rolie/servicedocument");
     let human = rolie(dir.path(), &["check", &service, "--token", &admin]);
     assert!(human.status.success(), "{}", explain(&human));
@@ -652,13 +663,13 @@ async fn pull_over_tls_with_a_feed_token_sees_what_the_token_sees() {
     let (_server, base) = start_tls(dir.path(), &ca, &[]).await;
     let http = client_trusting(&ca);
     let admin = admin();
-    for (id, level) in [("TLS-G", "green"), ("TLS-R", "red")] {
-        let response = post_incident(&http, &base, &admin, fixtures::incident(id, level, id))
-            .send()
-            .await
-            .expect("publish");
-        assert_eq!(response.status(), 201);
-    }
+    publish_levels(
+        &http,
+        &base,
+        &admin,
+        &[("TLS-G", "green"), ("TLS-R", "red")],
+    )
+    .await;
     let issued: serde_json::Value = http
         .post(format!("{base}/admin/feed-tokens"))
         .bearer_auth(&admin)
@@ -735,13 +746,13 @@ clearance = "green"
     .await;
     let http = client_trusting(&ca);
     let admin = admin();
-    for (id, level) in [("MTLS-G", "green"), ("MTLS-A", "amber")] {
-        let response = post_incident(&http, &base, &admin, fixtures::incident(id, level, id))
-            .send()
-            .await
-            .expect("publish");
-        assert_eq!(response.status(), 201);
-    }
+    publish_levels(
+        &http,
+        &base,
+        &admin,
+        &[("MTLS-G", "green"), ("MTLS-A", "amber")],
+    )
+    .await;
     let identity = ca.client("mirror.partner.example", None);
     std::fs::write(
         dir.path().join("mirror.pem"),
