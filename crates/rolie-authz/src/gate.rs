@@ -403,6 +403,22 @@ impl Reader<'_> {
             .await
     }
 
+    /// The newest entries of a readable collection that the caller could see at some time
+    /// since `since` and no longer sees, at most `limit`: a feed head's tombstones. The
+    /// change log is filtered by the caller's clearance and drafts in the query, so an
+    /// entry it never could see is never named.
+    pub async fn recent_tombstones(
+        &self,
+        collection: &ReadableCollection,
+        since: time::OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<rolie_store::SyncItem>> {
+        self.gate
+            .store
+            .recent_tombstones(&collection.0.spec.name, &self.visibility(), since, limit)
+            .await
+    }
+
     /// A page of a sync window of a readable collection, filtered by the caller's clearance
     /// and drafts in the query: entries it sees now, and tombstones only for entries it
     /// could see at the window's start (see [`rolie_store::SyncQuery`]).

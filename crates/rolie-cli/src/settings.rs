@@ -161,6 +161,7 @@ pub struct FileConfig {
     render_cache_bytes: Option<ByteSize>,
     render_cache_entries: Option<u64>,
     change_log_retention_days: Option<u64>,
+    head_tombstone_days: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
     access_log: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
@@ -220,6 +221,7 @@ const KEYS_WITHOUT_FLAGS: &[&str] = &[
     "render_cache_bytes",
     "render_cache_entries",
     "change_log_retention_days",
+    "head_tombstone_days",
     "shutdown_grace_seconds",
 ];
 
@@ -286,6 +288,8 @@ pub struct Settings {
     pub render_cache_entries: u64,
     /// How long the change log keeps a change for sync (`None`: forever).
     pub change_log_retention: Option<Duration>,
+    /// How far back a feed's head page shows tombstones (`None`: none).
+    pub head_tombstone_window: Option<Duration>,
     /// How long open requests may run on after a shutdown signal.
     pub shutdown_grace: Duration,
     /// In-flight request cap.
@@ -591,6 +595,13 @@ impl Settings {
                 .map_or(rolie_server::config::DEFAULT_RENDER_CACHE_BYTES, |size| {
                     size.as_u64()
                 }),
+            head_tombstone_window: match file
+                .head_tombstone_days
+                .unwrap_or(rolie_server::config::DEFAULT_HEAD_TOMBSTONE_DAYS)
+            {
+                0 => None,
+                days => Some(Duration::from_secs(days.saturating_mul(86_400))),
+            },
             shutdown_grace: Duration::from_secs(
                 file.shutdown_grace_seconds
                     .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECONDS)
@@ -770,6 +781,7 @@ mod tests {
             render_cache_bytes,
             render_cache_entries,
             change_log_retention_days,
+            head_tombstone_days,
             shutdown_grace_seconds,
             access_log,
             trusted_proxies,

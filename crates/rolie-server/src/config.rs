@@ -60,6 +60,10 @@ pub struct ServerConfig {
     /// How long the change log keeps a change, for incremental sync; `None` keeps it
     /// forever. Older sync tokens are answered with 410.
     pub change_log_retention: Option<Duration>,
+    /// How far back the head page of a feed shows RFC 6721 tombstones of the entries that
+    /// left the caller's view (at most [`HEAD_TOMBSTONES`] of them); `None` shows none.
+    /// Pollers that sync get every deletion exactly; this is for feed readers that do not.
+    pub head_tombstone_window: Option<Duration>,
     /// A digest of the configuration that shapes what callers see (policy, collections);
     /// part of the service document's ETag, so replicas with the same configuration agree.
     pub fingerprint: String,
@@ -69,6 +73,12 @@ pub struct ServerConfig {
     /// the limits on anonymous callers); anyone else's are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
+
+/// Days the head page of a feed shows tombstones for, by default.
+pub const DEFAULT_HEAD_TOMBSTONE_DAYS: u64 = 7;
+
+/// Most tombstones on a head page: the newest.
+pub const HEAD_TOMBSTONES: u32 = 100;
 
 /// Days the change log keeps a change by default: a poller may stay away this long and
 /// still resume from its token.
@@ -96,6 +106,7 @@ impl ServerConfig {
             change_log_retention: Some(Duration::from_secs(
                 DEFAULT_CHANGE_LOG_RETENTION_DAYS * 86_400,
             )),
+            head_tombstone_window: Some(Duration::from_secs(DEFAULT_HEAD_TOMBSTONE_DAYS * 86_400)),
             fingerprint: String::new(),
             access_log: true,
             trusted_proxies: Vec::new(),

@@ -380,16 +380,21 @@ pub struct SyncLinks {
     pub sync: Option<String>,
 }
 
-/// One page of a collection's feed (R-8322-6.1, R-5005-3-a).
+/// One page of a collection's feed (R-8322-6.1, R-5005-3-a), with RFC 6721 tombstones
+/// (`atom:id` and when the entry left the caller's view) on the head page.
 pub fn feed(
     urls: &Urls,
     collection: &Collection,
     freshness: &VisibleFreshness,
     page: &FeedPage,
     links: PageLinks,
+    tombstones: &[(String, time::OffsetDateTime)],
     organization: &str,
 ) -> Feed {
     let mut f = feed_head(urls, collection, freshness, organization);
+    for (atom_id, when) in tombstones {
+        f.extensions.push(rolie_model::tombstone(atom_id, *when));
+    }
     add_links(
         &mut f,
         urls,

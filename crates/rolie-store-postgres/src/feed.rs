@@ -85,6 +85,29 @@ pub(crate) async fn changes(
     rows.into_iter().map(ChangeRow::into_change).collect()
 }
 
+/// The head page's tombstones (see [`rolie_store::Store::recent_tombstones`]).
+pub(crate) async fn recent_tombstones(
+    pool: &PgPool,
+    name: &rolie_store::CollectionName,
+    visibility: &rolie_store::Visibility,
+    since: time::OffsetDateTime,
+    limit: u32,
+) -> Result<Vec<rolie_store::SyncItem>, StoreError> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| rolie_store::backend::tombstones_sql("$", "::text"));
+    let (level, owner) = rolie_store::backend::audience_filter(visibility);
+    let rows: Vec<SyncRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(name.as_str())
+        .bind(timestamp::to_micros(since))
+        .bind(i16::try_from(level).unwrap_or(i16::MAX))
+        .bind(owner)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(map)?;
+    Ok(rows.into_iter().map(SyncRow::into_item).collect())
+}
+
 /// A page of a sync window (see [`rolie_store::SyncQuery`]).
 pub(crate) async fn sync(
     pool: &PgPool,

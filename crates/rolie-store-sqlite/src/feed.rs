@@ -130,6 +130,29 @@ pub(crate) async fn sync(
     ))
 }
 
+/// The head page's tombstones (see [`rolie_store::Store::recent_tombstones`]).
+pub(crate) async fn recent_tombstones(
+    pool: &SqlitePool,
+    name: &rolie_store::CollectionName,
+    visibility: &rolie_store::Visibility,
+    since: time::OffsetDateTime,
+    limit: u32,
+) -> Result<Vec<rolie_store::SyncItem>, StoreError> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| rolie_store::backend::tombstones_sql("?", ""));
+    let (level, owner) = rolie_store::backend::audience_filter(visibility);
+    let rows: Vec<SyncRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(name.as_str())
+        .bind(timestamp::to_micros(since))
+        .bind(level)
+        .bind(owner)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(map)?;
+    Ok(rows.into_iter().map(SyncRow::into_item).collect())
+}
+
 /// Removes change-log rows older than `before`; each audience keeps the newest removed
 /// change that touched it as its floor. `at` grows with `seq` in every collection (`app:edited`
 /// order), so the rows removed are a prefix of each collection's log.

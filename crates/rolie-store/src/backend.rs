@@ -276,6 +276,35 @@ pub fn sync_sql(p: &str, owner_cast: &str) -> String {
     )
 }
 
+/// The SQL of a feed head's tombstones, the same on both backends but for placeholders:
+/// `{p}1` collection, `{p}2` the window's start (`at`, microseconds), `{p}3` clearance
+/// level, `{p}4` draft owner (null for every draft), `{p}5` limit. Entries are folded over
+/// the window as in [`sync_sql`]; one is kept when the caller could see it at some time in
+/// the window (before its first change there, or after any) and cannot after its last
+/// (deleted, raised above the caller's level, made a draft), newest first. Unlike a sync
+/// window, the head page knows nothing of what its reader saw, so an entry created and
+/// deleted within the window has a tombstone too.
+pub fn tombstones_sql(p: &str, owner_cast: &str) -> String {
+    let visible = |side: &str, alias: &str| {
+        format!(
+            "({alias}.{side}_level is not null and {alias}.{side}_level <= {p}3 and ({p}4{owner_cast} is null or {alias}.{side}_owner = '' or {alias}.{side}_owner = {p}4))"
+        )
+    };
+    let after = visible("after", "l");
+    let before = visible("before", "f");
+    let seen = visible("after", "w");
+    format!(
+        "with w as (select seq, entry_id, atom_id, at, before_level, before_owner, after_level, after_owner \
+         from changes where collection = {p}1 and at >= {p}2), \
+         g as (select entry_id, min(seq) as first_seq, max(seq) as last_seq, \
+         max(case when {seen} then 1 else 0 end) as seen from w group by entry_id) \
+         select l.seq as seq, l.entry_id as entry_id, l.atom_id as atom_id, l.at as at, {after} as present \
+         from g join w f on f.seq = g.first_seq join w l on l.seq = g.last_seq \
+         where ({before} or g.seen = 1) and not {after} \
+         order by g.last_seq desc limit {p}5"
+    )
+}
+
 /// The SQL of a sync's floor: the newest removed change that touched an audience the caller
 /// sees (`{p}1` collection, `{p}2` clearance level, `{p}3` draft owner or null for every
 /// draft), 0 when none was removed.
@@ -524,6 +553,16 @@ macro_rules! impl_store {
             #[::tracing::instrument(skip_all, fields(collection.name = %query.collection))]
             async fn list_entries(&self, query: &$crate::FeedQuery) -> $crate::StoreResult<$crate::FeedPage> {
                 crate::feed::list(&self.$read, query).await
+            }
+
+            async fn recent_tombstones(
+                &self,
+                name: &$crate::CollectionName,
+                visibility: &$crate::Visibility,
+                since: ::time::OffsetDateTime,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<$crate::SyncItem>> {
+                crate::feed::recent_tombstones(&self.$read, name, visibility, since, limit).await
             }
 
             async fn sync(&self, query: &$crate::SyncQuery) -> $crate::StoreResult<$crate::SyncPage> {

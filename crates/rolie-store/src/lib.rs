@@ -149,6 +149,18 @@ pub trait Store: Send + Sync + 'static {
     /// [`SyncPage::Expired`] when the window starts before changes the log no longer holds.
     async fn sync(&self, query: &SyncQuery) -> StoreResult<SyncPage>;
 
+    /// The entries of a collection that `visibility` could see at some time since `since`
+    /// and no longer sees (deleted, raised above its level, made a draft), newest first, at
+    /// most `limit`: the RFC 6721 tombstones of a feed's head page. Only what the change
+    /// log still holds is known.
+    async fn recent_tombstones(
+        &self,
+        name: &CollectionName,
+        visibility: &Visibility,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<SyncItem>>;
+
     /// Removes change-log rows older than `before` from every collection, remembering per
     /// collection the newest sequence number removed; returns how many rows went.
     async fn prune_changes(&self, before: OffsetDateTime) -> StoreResult<u64>;

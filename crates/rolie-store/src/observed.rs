@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     AuditEntry, AuditRecord, Change, Collection, CollectionName, CollectionSpec, EntryData,
     FeedPage, FeedQuery, FeedToken, Freshness, NewContent, NewEntry, NewFeedToken, Store,
-    StoreError, StoreResult, StoredContent, StoredEntry, SyncPage, SyncQuery, Visibility,
+    StoreError, StoreResult, StoredContent, StoredEntry, SyncItem, SyncPage, SyncQuery, Visibility,
     VisibleFreshness,
 };
 
@@ -171,6 +171,16 @@ impl Store for Observed {
 
     async fn sync(&self, query: &SyncQuery) -> StoreResult<SyncPage> {
         timed!(self, sync(query))
+    }
+
+    async fn recent_tombstones(
+        &self,
+        name: &CollectionName,
+        visibility: &Visibility,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<SyncItem>> {
+        timed!(self, recent_tombstones(name, visibility, since, limit))
     }
 
     async fn prune_changes(&self, before: OffsetDateTime) -> StoreResult<u64> {

@@ -41,6 +41,7 @@ pub fn effective(settings: &Settings) -> Value {
         "render_cache_bytes": settings.render_cache_bytes,
         "render_cache_entries": settings.render_cache_entries,
         "change_log_retention_days": settings.change_log_retention.map_or(0, |d| d.as_secs() / 86_400),
+        "head_tombstone_days": settings.head_tombstone_window.map_or(0, |d| d.as_secs() / 86_400),
         "shutdown_grace_seconds": settings.shutdown_grace.as_secs(),
         "tls": {
             "cert": settings.tls.cert,

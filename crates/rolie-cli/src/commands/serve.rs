@@ -164,6 +164,7 @@ pub async fn run(mut settings: Settings) -> Result<ExitCode> {
     config.render_cache_bytes = settings.render_cache_bytes;
     config.render_cache_entries = settings.render_cache_entries;
     config.change_log_retention = settings.change_log_retention;
+    config.head_tombstone_window = settings.head_tombstone_window;
     config.fingerprint = settings.fingerprint.clone();
     config.access_log = settings.access_log;
     config.trusted_proxies = settings.trusted_proxies.clone();

@@ -268,12 +268,30 @@ async fn list_entries(
             key,
         ),
     };
+    // Tombstones on the head page of the unfiltered feed only: a search result or an older
+    // page is not where a feed reader looks for what went away.
+    let head =
+        matches!(params.position, PagePosition::First) && params.filter == EntryFilter::default();
+    let tombstones = match state.config.head_tombstone_window {
+        Some(window) if head => reader
+            .recent_tombstones(
+                &collection,
+                rolie_model::timestamp::now() - window,
+                crate::config::HEAD_TOMBSTONES,
+            )
+            .await?
+            .into_iter()
+            .map(|item| (item.atom_id, item.at))
+            .collect(),
+        _ => Vec::new(),
+    };
     let feed = present::feed(
         &state.urls,
         collection.collection(),
         &freshness,
         &page,
         links,
+        &tombstones,
         &state.config.organization,
     );
     Ok(answer.render(

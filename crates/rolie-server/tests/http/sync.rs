@@ -17,6 +17,7 @@ on_both_backends!(
     content_digests_let_a_mirror_verify_what_it_fetched,
     the_service_document_says_when_each_collection_changed_for_the_caller,
     a_token_older_than_the_change_log_is_410_and_the_head_starts_again,
+    the_head_page_names_what_left_the_readers_view,
 );
 
 /// The `rel-sync` href of a feed page.
@@ -404,4 +405,114 @@ async fn a_token_older_than_the_change_log_is_410_and_the_head_starts_again(back
     let head = oracle::feed(&app.get("/rolie/feeds/incidents", Some(&token)).await.body);
     let fresh = app.get(&sync_href(&head), Some(&token)).await;
     fresh.assert_status(200);
+}
+
+/// Issue (sync, deletions visible): the head page of a feed carries an RFC 6721 tombstone
+/// for each entry that left the reader's view in the window: deleted, or raised above its
+/// clearance. A reader never hears of an entry it could not see, not even as a tombstone;
+/// search results and later pages carry none; a window of 0 days turns them off.
+async fn the_head_page_names_what_left_the_readers_view(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token();
+    let green = app.token("reader", "rolie:read", Restriction::Partner);
+    let deleted = app
+        .created_entry(
+            "incidents",
+            media_type::XML,
+            fixtures::incident("TOMB-GREEN", "green", "deleted later"),
+        )
+        .await;
+    let hidden = app
+        .created_entry(
+            "incidents",
+            media_type::XML,
+            fixtures::incident("TOMB-RED", "red", "never seen by green"),
+        )
+        .await;
+    let raised = app
+        .created_entry(
+            "incidents",
+            media_type::XML,
+            fixtures::incident("TOMB-RAISED", "green", "raised later"),
+        )
+        .await;
+    for kept in ["TOMB-KEPT-1", "TOMB-KEPT-2"] {
+        app.publish("incidents", &fixtures::incident(kept, "green", "kept"))
+            .await
+            .assert_status(201);
+    }
+    let path = |entry: &rolie_model::Entry, relation: &str| {
+        let href = &entry.link(relation).expect("a link").href;
+        href[href.find("/rolie/").expect("a path")..].to_owned()
+    };
+    for entry in [&deleted, &hidden] {
+        app.delete(&path(entry, rel::EDIT), Some(&admin))
+            .await
+            .assert_status(204);
+    }
+    app.put(
+        &path(&raised, rel::EDIT_MEDIA),
+        media_type::XML,
+        fixtures::incident("TOMB-RAISED", "red", "raised"),
+        Some(&admin),
+    )
+    .await
+    .assert_status(204);
+    let tombstones = |feed: &Feed| -> HashSet<String> {
+        feed.tombstones().map(|(id, _)| id.to_owned()).collect()
+    };
+    let head = |token: String, query: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .get(&format!("/rolie/feeds/incidents{query}"), Some(&token))
+                .await;
+            response.assert_status(200);
+            oracle::feed(&response.body)
+        }
+    };
+    assert_eq!(
+        tombstones(&head(green.clone(), "").await),
+        HashSet::from([deleted.id.clone(), raised.id.clone()]),
+        "green sees what left its view, and nothing of the red entry"
+    );
+    assert_eq!(
+        tombstones(&head(admin.clone(), "").await),
+        HashSet::from([deleted.id.clone(), hidden.id.clone()]),
+        "the raised entry is still in the administrator's view"
+    );
+    let first = head(green.clone(), "?limit=1").await;
+    assert_eq!(tombstones(&first).len(), 2, "the first page of any size");
+    let next = first.link(rel::NEXT).expect("a next page").href.clone();
+    let next = oracle::feed(
+        &app.get(&next[next.find("/rolie/").expect("a path")..], Some(&green))
+            .await
+            .body,
+    );
+    assert!(tombstones(&next).is_empty(), "not on later pages");
+    assert!(
+        tombstones(&head(green.clone(), "?q=kept").await).is_empty(),
+        "not in search results"
+    );
+
+    let off = TestApp::builder(backend)
+        .configure(|config| config.head_tombstone_window = None)
+        .spawn()
+        .await;
+    let gone = off
+        .created_entry(
+            "incidents",
+            media_type::XML,
+            fixtures::incident("TOMB-OFF", "green", "deleted"),
+        )
+        .await;
+    off.delete(&path(&gone, rel::EDIT), Some(&off.admin_token()))
+        .await
+        .assert_status(204);
+    let feed = oracle::feed(
+        &off.get("/rolie/feeds/incidents", Some(&off.admin_token()))
+            .await
+            .body,
+    );
+    assert!(tombstones(&feed).is_empty(), "turned off");
 }

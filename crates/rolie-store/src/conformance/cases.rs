@@ -1535,6 +1535,56 @@ fn viewer(clearance: Restriction, drafts: DraftVisibility) -> Visibility {
 /// A caller syncing sees what it can see now and tombstones only for what it could see
 /// before: an entry raised out of its view is gone, one lowered into it is present, and a
 /// change to an entry it could never see (deletion included) never shows, not even its id.
+/// A feed head's tombstones (RFC 6721) for a caller are the entries it could see in the
+/// window and no longer sees: deleted, or raised above its level; newest first. Entries it
+/// never saw, entries still in its view, and entries that left its view before the window
+/// are not there; an entry created and deleted within the window was there for a while,
+/// so it is (a head page does not know what its reader saw).
+pub async fn head_tombstones_are_what_left_the_callers_view(store: Shared) {
+    with_collection(&store, "tombs").await;
+    let green = viewer(Restriction::Partner, DraftVisibility::None);
+    let everything = Visibility::everything();
+    let old = insert_with(&store, "tombs", 1, Restriction::Partner, false, "alice").await;
+    store.delete_entry(old.id, None).await.expect("delete");
+    let a = insert_with(&store, "tombs", 2, Restriction::Partner, false, "alice").await;
+    let b = insert_with(&store, "tombs", 3, Restriction::Private, false, "alice").await;
+    let c = insert_with(&store, "tombs", 4, Restriction::Partner, false, "alice").await;
+    let kept = insert_with(&store, "tombs", 5, Restriction::Partner, false, "alice").await;
+    let since = c.edited;
+    store.delete_entry(a.id, None).await.expect("delete");
+    store.delete_entry(b.id, None).await.expect("delete");
+    let mut raised = c.data.clone();
+    raised.restriction = Restriction::Private;
+    store.update_entry(c.id, None, raised).await.expect("raise");
+    let brief = insert_with(&store, "tombs", 6, Restriction::Partner, false, "alice").await;
+    store.delete_entry(brief.id, None).await.expect("delete");
+    let ids =
+        |items: Vec<crate::SyncItem>| -> Vec<Uuid> { items.iter().map(|i| i.entry_id).collect() };
+    let window = |visibility: Visibility, limit: u32| {
+        let store = store.clone();
+        async move {
+            store
+                .recent_tombstones(&name("tombs"), &visibility, since, limit)
+                .await
+                .expect("tombstones")
+        }
+    };
+    // a (created before the window, deleted in it) and c (raised) left green's view; b it
+    // never saw; kept is still there; old left before the window.
+    assert_eq!(ids(window(green.clone(), 10).await), [brief.id, c.id, a.id]);
+    assert_eq!(
+        ids(window(green, 1).await),
+        [brief.id],
+        "newest first, bounded"
+    );
+    assert_eq!(
+        ids(window(everything, 10).await),
+        [brief.id, b.id, a.id],
+        "c is still visible"
+    );
+    let _ = kept;
+}
+
 pub async fn sync_shows_each_caller_only_what_it_could_see(store: Shared) {
     use crate::SyncState::{Gone, Present};
     with_collection(&store, "sync").await;
