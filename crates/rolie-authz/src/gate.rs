@@ -403,6 +403,24 @@ impl Reader<'_> {
             .await
     }
 
+    /// How many entries of a readable collection match `filter` as the caller sees them.
+    pub async fn count_matching(
+        &self,
+        collection: &ReadableCollection,
+        filter: EntryFilter,
+    ) -> StoreResult<i64> {
+        self.gate
+            .store
+            .count_matching(&FeedQuery {
+                collection: collection.0.spec.name.clone(),
+                visibility: self.visibility(),
+                limit: 1,
+                position: PagePosition::First,
+                filter,
+            })
+            .await
+    }
+
     /// The newest entries of a readable collection that the caller could see at some time
     /// since `since` and no longer sees, at most `limit`: a feed head's tombstones. The
     /// change log is filtered by the caller's clearance and drafts in the query, so an

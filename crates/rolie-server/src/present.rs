@@ -1,7 +1,7 @@
 //! Stored values as Atom and AtomPub documents, with every href absolute (R-PROF-URI-a).
 
 use rolie_authz::ReadableCollection;
-use rolie_model::vocabulary::{information_type, media_type, property, rel, scheme};
+use rolie_model::vocabulary::{information_type, media_type, ns, property, rel, scheme};
 use rolie_model::xml::{QName, XmlAttribute, XmlElement, XmlNode};
 use rolie_model::{
     Categories, Category, CategoryDocument, Collection as AppCollection, Content, Entry, Feed,
@@ -380,19 +380,44 @@ pub struct SyncLinks {
     pub sync: Option<String>,
 }
 
-/// One page of a collection's feed (R-8322-6.1, R-5005-3-a), with RFC 6721 tombstones
-/// (`atom:id` and when the entry left the caller's view) on the head page.
+/// What a feed page says besides its entries and links.
+#[derive(Debug, Default)]
+pub struct PageNotes {
+    /// RFC 6721 tombstones, `atom:id` and when the entry left the caller's view (the head
+    /// page).
+    pub tombstones: Vec<(String, time::OffsetDateTime)>,
+    /// OpenSearch 1.1 `totalResults` and `itemsPerPage` (search results): what the search
+    /// matches as the caller sees it, on every page together.
+    pub results: Option<(i64, u32)>,
+}
+
+/// An `opensearch:` element holding `value`.
+fn opensearch(local: &str, value: String) -> XmlElement {
+    let mut element = XmlElement::new(QName::new(ns::OPENSEARCH, local));
+    element.prefix = Some("opensearch".to_owned());
+    element.namespaces = vec![(Some("opensearch".to_owned()), ns::OPENSEARCH.to_owned())];
+    element.children.push(XmlNode::Text(value));
+    element
+}
+
+/// One page of a collection's feed (R-8322-6.1, R-5005-3-a).
 pub fn feed(
     urls: &Urls,
     collection: &Collection,
     freshness: &VisibleFreshness,
     page: &FeedPage,
     links: PageLinks,
-    tombstones: &[(String, time::OffsetDateTime)],
+    notes: PageNotes,
     organization: &str,
 ) -> Feed {
     let mut f = feed_head(urls, collection, freshness, organization);
-    for (atom_id, when) in tombstones {
+    if let Some((total, per_page)) = notes.results {
+        f.extensions
+            .push(opensearch("totalResults", total.to_string()));
+        f.extensions
+            .push(opensearch("itemsPerPage", per_page.to_string()));
+    }
+    for (atom_id, when) in &notes.tombstones {
         f.extensions.push(rolie_model::tombstone(atom_id, *when));
     }
     add_links(

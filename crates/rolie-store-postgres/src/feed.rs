@@ -38,17 +38,33 @@ const DIALECT: backend::Dialect = backend::Dialect {
     branch_open: "(",
 };
 
-pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
-    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
-    let mut args = PgArguments::default();
-    for arg in statement.args {
+/// The feed query's arguments as PostgreSQL binds them.
+fn arguments(args: Vec<backend::Arg>) -> Result<PgArguments, StoreError> {
+    let mut bound = PgArguments::default();
+    for arg in args {
         match arg {
-            backend::Arg::Text(text) => args.add(text),
-            backend::Arg::Int(number) => args.add(number),
-            backend::Arg::Id(id) => args.add(id),
+            backend::Arg::Text(text) => bound.add(text),
+            backend::Arg::Int(number) => bound.add(number),
+            backend::Arg::Id(id) => bound.add(id),
         }
         .map_err(|e| StoreError::Internal(format!("binding a query argument: {e}")))?;
     }
+    Ok(bound)
+}
+
+/// How many entries `query` matches for its caller (see [`rolie_store::Store::count_matching`]).
+pub(crate) async fn count_matching(pool: &PgPool, query: &FeedQuery) -> Result<i64, StoreError> {
+    let statement = backend::count_feed_sql(query, &DIALECT);
+    let args = arguments(statement.args)?;
+    sqlx::query_scalar_with(sqlx::AssertSqlSafe(statement.sql), args)
+        .fetch_one(pool)
+        .await
+        .map_err(map)
+}
+
+pub(crate) async fn list(pool: &PgPool, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+    let statement = backend::feed_sql(query, ENTRY_COLUMNS, &DIALECT);
+    let args = arguments(statement.args)?;
     let rows: Vec<EntryRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(statement.sql), args)
         .fetch_all(pool)
         .await

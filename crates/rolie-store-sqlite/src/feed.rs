@@ -73,6 +73,19 @@ pub(crate) async fn list(pool: &SqlitePool, query: &FeedQuery) -> Result<FeedPag
     ))
 }
 
+/// How many entries `query` matches for its caller (see [`rolie_store::Store::count_matching`]).
+pub(crate) async fn count_matching(
+    pool: &SqlitePool,
+    query: &FeedQuery,
+) -> Result<i64, StoreError> {
+    let statement = backend::count_feed_sql(query, &DIALECT);
+    let args = arguments(statement.args)?;
+    sqlx::query_scalar_with(sqlx::AssertSqlSafe(statement.sql), args)
+        .fetch_one(pool)
+        .await
+        .map_err(map)
+}
+
 pub(crate) async fn changes(
     pool: &SqlitePool,
     collection: &CollectionName,

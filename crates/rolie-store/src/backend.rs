@@ -13,7 +13,7 @@ mod feed_sql;
 #[cfg(feature = "sql")]
 mod rows;
 
-pub use feed_sql::{Arg, Dialect, FeedSql, feed_sql, search_words};
+pub use feed_sql::{Arg, Dialect, FeedSql, count_feed_sql, feed_sql, search_words};
 #[cfg(feature = "sql")]
 pub use rows::{AuditRow, ChangeRow, CollectionRow, EntryRow, SyncRow, TokenRow};
 
@@ -563,6 +563,10 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> $crate::StoreResult<Vec<$crate::SyncItem>> {
                 crate::feed::recent_tombstones(&self.$read, name, visibility, since, limit).await
+            }
+
+            async fn count_matching(&self, query: &$crate::FeedQuery) -> $crate::StoreResult<i64> {
+                crate::feed::count_matching(&self.$read, query).await
             }
 
             async fn sync(&self, query: &$crate::SyncQuery) -> $crate::StoreResult<$crate::SyncPage> {

@@ -45,6 +45,7 @@ macro_rules! conformance_tests {
             changes_since_pages_through_the_change_log,
             sync_shows_each_caller_only_what_it_could_see,
             head_tombstones_are_what_left_the_callers_view,
+            a_count_is_what_the_pages_show,
             sync_keeps_drafts_to_their_publisher_and_its_window_fixed,
             pruned_changes_expire_older_windows_only,
             feed_tokens_are_stored_listed_and_revoked,

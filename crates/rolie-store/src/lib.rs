@@ -144,6 +144,11 @@ pub trait Store: Send + Sync + 'static {
     /// One feed page.
     async fn list_entries(&self, query: &FeedQuery) -> StoreResult<FeedPage>;
 
+    /// How many entries `query` matches as its caller sees them, on every page together
+    /// (its position aside): filtered by clearance, drafts and the query's filters in SQL,
+    /// like its pages, so it never counts an entry the caller could not read.
+    async fn count_matching(&self, query: &FeedQuery) -> StoreResult<i64>;
+
     /// One page of a sync window as the query's caller sees it (see [`SyncQuery`]):
     /// entries whose last change in the window is after `query.after`, oldest first.
     /// [`SyncPage::Expired`] when the window starts before changes the log no longer holds.

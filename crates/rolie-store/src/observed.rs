@@ -169,6 +169,10 @@ impl Store for Observed {
         timed!(self, list_entries(query))
     }
 
+    async fn count_matching(&self, query: &FeedQuery) -> StoreResult<i64> {
+        timed!(self, count_matching(query))
+    }
+
     async fn sync(&self, query: &SyncQuery) -> StoreResult<SyncPage> {
         timed!(self, sync(query))
     }

@@ -285,13 +285,26 @@ async fn list_entries(
             .collect(),
         _ => Vec::new(),
     };
+    // Search results say how many entries match, counted as the caller sees them
+    // (opensearch:totalResults), so the number never includes what it may not read.
+    let results = if params.filter == EntryFilter::default() {
+        None
+    } else {
+        let total = reader
+            .count_matching(&collection, params.filter.clone())
+            .await?;
+        Some((total, params.limit))
+    };
     let feed = present::feed(
         &state.urls,
         collection.collection(),
         &freshness,
         &page,
         links,
-        &tombstones,
+        present::PageNotes {
+            tombstones,
+            results,
+        },
         &state.config.organization,
     );
     Ok(answer.render(

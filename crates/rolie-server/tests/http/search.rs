@@ -11,6 +11,7 @@ on_both_backends!(
     the_feed_head_says_where_to_post,
     a_collection_the_caller_cannot_read_has_no_description_for_it,
     entries_are_found_by_property_and_by_words_of_their_document,
+    search_results_count_only_what_the_caller_may_read,
 );
 
 /// The description of the incidents feed, found the way a client finds it.
@@ -198,4 +199,71 @@ async fn entries_are_found_by_property_and_by_words_of_their_document(backend: B
     app.get("/rolie/feeds/incidents?property=urn%3Ax", Some(&token))
         .await
         .assert_problem(400, "property and property-value go together");
+}
+
+/// The `opensearch:` element `local` of a feed document, if there is one.
+fn opensearch_value(body: &[u8], local: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).expect("UTF-8");
+    let document = roxmltree::Document::parse(text).expect("XML");
+    document
+        .root_element()
+        .children()
+        .find(|n| n.tag_name().namespace() == Some(ns::OPENSEARCH) && n.tag_name().name() == local)
+        .and_then(|n| n.text().map(str::to_owned))
+}
+
+/// Issue (search, R-OS11): search results carry `opensearch:totalResults`, the number of
+/// matching entries on every page together, counted as the caller sees them: a reader
+/// cleared for green is never told how many red entries match (R-PROF-AUTHZ-b). Plain feed
+/// pages carry none.
+async fn search_results_count_only_what_the_caller_may_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (id, level) in [
+        ("COUNT-1", "green"),
+        ("COUNT-2", "green"),
+        ("COUNT-3", "green"),
+        ("COUNT-4", "red"),
+        ("COUNT-5", "red"),
+    ] {
+        app.publish(
+            "incidents",
+            &fixtures::incident(id, level, "Credential phishing wave"),
+        )
+        .await
+        .assert_status(201);
+    }
+    app.publish(
+        "incidents",
+        &fixtures::incident("OTHER-1", "green", "Unrelated"),
+    )
+    .await
+    .assert_status(201);
+    let admin = app.admin_token();
+    let green = app.token("reader", "rolie:read", Restriction::Partner);
+    let search = "/rolie/feeds/incidents?q=phishing&limit=2";
+    for (token, expected) in [(&admin, "5"), (&green, "3")] {
+        let response = app.get(search, Some(token)).await;
+        response.assert_status(200);
+        oracle::feed(&response.body);
+        assert_eq!(
+            opensearch_value(&response.body, "totalResults").as_deref(),
+            Some(expected)
+        );
+        assert_eq!(
+            opensearch_value(&response.body, "itemsPerPage").as_deref(),
+            Some("2")
+        );
+        // The second page says the same.
+        let first = oracle::feed(&response.body);
+        let next = &first.link(rel::NEXT).expect("a second page").href;
+        let next = app
+            .get(&next[next.find("/rolie/").expect("a path")..], Some(token))
+            .await;
+        assert_eq!(
+            opensearch_value(&next.body, "totalResults").as_deref(),
+            Some(expected)
+        );
+    }
+    let plain = app.get("/rolie/feeds/incidents", Some(&admin)).await;
+    assert_eq!(opensearch_value(&plain.body, "totalResults"), None);
 }

@@ -70,6 +70,25 @@ impl FeedSql {
         if let Some(restriction) = restriction {
             self.sql.push_str(&format!(" and {restriction}"));
         }
+        self.drafts(query, dialect);
+        let key = match query.position {
+            PagePosition::After(key) => Some(("<", key)),
+            PagePosition::Before(key) => Some((">", key)),
+            PagePosition::First | PagePosition::Last => None,
+        };
+        if let Some((operator, key)) = key {
+            let edited = self.bind(dialect, Arg::Int(key.edited_micros));
+            let id = self.bind(dialect, Arg::Id(key.id));
+            self.sql.push_str(&format!(
+                " and (e.edited, e.id) {operator} ({edited}, {id})"
+            ));
+        }
+        self.filters(query, dialect);
+        self.order_and_limit(query, dialect);
+    }
+
+    /// The condition leaving out the drafts the caller may not see.
+    fn drafts(&mut self, query: &FeedQuery, dialect: &Dialect) {
         match &query.visibility.drafts {
             DraftVisibility::None => {
                 self.sql.push_str(&format!(" and {}", dialect.not_draft));
@@ -83,18 +102,10 @@ impl FeedSql {
             }
             DraftVisibility::All => {}
         }
-        let key = match query.position {
-            PagePosition::After(key) => Some(("<", key)),
-            PagePosition::Before(key) => Some((">", key)),
-            PagePosition::First | PagePosition::Last => None,
-        };
-        if let Some((operator, key)) = key {
-            let edited = self.bind(dialect, Arg::Int(key.edited_micros));
-            let id = self.bind(dialect, Arg::Id(key.id));
-            self.sql.push_str(&format!(
-                " and (e.edited, e.id) {operator} ({edited}, {id})"
-            ));
-        }
+    }
+
+    /// The conditions of the query's filters.
+    fn filters(&mut self, query: &FeedQuery, dialect: &Dialect) {
         let filter = &query.filter;
         if let Some(since) = filter.updated_since {
             let p = self.bind(dialect, Arg::Int(timestamp::to_micros(since)));
@@ -132,7 +143,6 @@ impl FeedSql {
                     .push_str(&format!(" and {}", (dialect.text_match)(&p)));
             }
         }
-        self.order_and_limit(query, dialect);
     }
 
     /// Newest first, except when paging backwards; one row more than the page, to know
@@ -158,6 +168,24 @@ pub fn search_words(text: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .take(16)
         .collect()
+}
+
+/// The query counting every entry of `query` its caller sees (its page position aside):
+/// the same visibility and filters as its pages, so a count never includes an entry the
+/// caller could not read (OpenSearch `totalResults`).
+pub fn count_feed_sql(query: &FeedQuery, dialect: &Dialect) -> FeedSql {
+    let mut statement = FeedSql {
+        sql: String::new(),
+        args: Vec::new(),
+    };
+    let collection = statement.bind(dialect, Arg::Text(query.collection.as_str().to_owned()));
+    statement.sql.push_str(&format!(
+        "select count(*) from entries e where e.collection = {collection} and e.restriction <= {}",
+        query.visibility.clearance.level()
+    ));
+    statement.drafts(query, dialect);
+    statement.filters(query, dialect);
+    statement
 }
 
 /// The query for one page of `query`, selecting `entry_columns` of the entries `e`.

@@ -1175,6 +1175,8 @@ pub async fn date_category_and_text_filters_happen_in_the_query(store: Shared) {
                 .map(|e| e.id)
                 .collect();
             ids.sort();
+            let counted = store.count_matching(&q).await.expect("count");
+            assert_eq!(counted, ids.len() as i64, "the count agrees with the page");
             ids
         }
     };
@@ -1535,6 +1537,48 @@ fn viewer(clearance: Restriction, drafts: DraftVisibility) -> Visibility {
 /// A caller syncing sees what it can see now and tombstones only for what it could see
 /// before: an entry raised out of its view is gone, one lowered into it is present, and a
 /// change to an entry it could never see (deletion included) never shows, not even its id.
+/// OpenSearch `totalResults`: what a query matches for a caller, counted in SQL, is the
+/// number of entries its pages show together, whatever the caller's clearance and drafts,
+/// with and without a filter, and whatever page the query is at.
+pub async fn a_count_is_what_the_pages_show(store: Shared) {
+    with_collection(&store, "cnt").await;
+    for (n, level, draft, publisher) in [
+        (1, Restriction::Public, false, "alice"),
+        (2, Restriction::Partner, false, "alice"),
+        (3, Restriction::NeedToKnow, false, "alice"),
+        (4, Restriction::Private, false, "alice"),
+        (5, Restriction::Partner, true, "alice"),
+        (6, Restriction::Partner, true, "bob"),
+        (7, Restriction::Public, false, "bob"),
+    ] {
+        insert_with(&store, "cnt", n, level, draft, publisher).await;
+    }
+    for visibility in [
+        viewer(Restriction::Public, DraftVisibility::None),
+        viewer(
+            Restriction::Partner,
+            DraftVisibility::OwnedBy("alice".into()),
+        ),
+        viewer(Restriction::NeedToKnow, DraftVisibility::None),
+        Visibility::everything(),
+    ] {
+        for filter in [
+            EntryFilter::default(),
+            EntryFilter {
+                category: Some((None, "mitigation".into())),
+                ..EntryFilter::default()
+            },
+        ] {
+            let mut q = query("cnt", 2, PagePosition::First);
+            q.visibility = visibility.clone();
+            q.filter = filter;
+            let shown: usize = walk(&store, q.clone()).await.iter().map(Vec::len).sum();
+            let counted = store.count_matching(&q).await.expect("count");
+            assert_eq!(counted, shown as i64, "{visibility:?} {:?}", q.filter);
+        }
+    }
+}
+
 /// A feed head's tombstones (RFC 6721) for a caller are the entries it could see in the
 /// window and no longer sees: deleted, or raised above its level; newest first. Entries it
 /// never saw, entries still in its view, and entries that left its view before the window
