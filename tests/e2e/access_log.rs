@@ -99,3 +99,55 @@ async fn every_request_is_one_access_log_line_naming_route_principal_and_client(
         "no forwarding header"
     );
 }
+
+/// The human-readable log written to a file or a pipe (a journal, `docker logs`) holds no
+/// terminal escape codes: they are noise to every reader and parser of it.
+#[tokio::test]
+async fn a_log_that_is_not_a_terminal_has_no_escape_codes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let mut child = command(dir.path())
+        .env("ROLIE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ROLIE_JWT_HS256_SECRET", SECRET)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rolie");
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    {
+        let lines = lines.clone();
+        let stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().expect("lines").push(line);
+            }
+        });
+    }
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answered = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        let logged = lines
+            .lock()
+            .expect("lines")
+            .iter()
+            .any(|l| l.contains("rolie::access"));
+        if answered && logged {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no access-log line");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines = lines.lock().expect("lines");
+    assert!(
+        lines.iter().all(|l| !l.contains('\u{1b}')),
+        "escape codes in {lines:?}"
+    );
+}
