@@ -9,30 +9,49 @@ use std::time::{Duration, Instant};
 
 use crate::support::{SECRET, command, free_port, token};
 
-#[tokio::test]
-async fn every_request_is_one_access_log_line_naming_route_principal_and_client() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let mut child = command(dir.path())
+/// Starts `rolie` listening on `port` with `env`, its standard error read line by line
+/// into the returned list as it is written.
+fn spawn_with_log(
+    dir: &std::path::Path,
+    port: u16,
+    env: &[(&str, &str)],
+) -> (std::process::Child, Arc<Mutex<Vec<String>>>) {
+    let mut command = command(dir);
+    command
         .env("ROLIE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ROLIE_JWT_HS256_SECRET", SECRET)
-        .env("ROLIE_LOG_FORMAT", "json")
-        .env("ROLIE_TRUSTED_PROXIES", "127.0.0.1/32")
-        .env("RUST_LOG", "warn,rolie::access=info")
+        .env("ROLIE_JWT_HS256_SECRET", SECRET);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start rolie");
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    {
-        let lines = lines.clone();
-        let stderr = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().expect("lines").push(line);
-            }
-        });
-    }
+    let kept = lines.clone();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            kept.lock().expect("lines").push(line);
+        }
+    });
+    (child, lines)
+}
+
+#[tokio::test]
+async fn every_request_is_one_access_log_line_naming_route_principal_and_client() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let (mut child, lines) = spawn_with_log(
+        dir.path(),
+        port,
+        &[
+            ("ROLIE_LOG_FORMAT", "json"),
+            ("ROLIE_TRUSTED_PROXIES", "127.0.0.1/32"),
+            ("RUST_LOG", "warn,rolie::access=info"),
+        ],
+    );
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -106,24 +125,7 @@ async fn every_request_is_one_access_log_line_naming_route_principal_and_client(
 async fn a_log_that_is_not_a_terminal_has_no_escape_codes() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let port = free_port();
-    let mut child = command(dir.path())
-        .env("ROLIE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ROLIE_JWT_HS256_SECRET", SECRET)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rolie");
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    {
-        let lines = lines.clone();
-        let stderr = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().expect("lines").push(line);
-            }
-        });
-    }
+    let (mut child, lines) = spawn_with_log(dir.path(), port, &[("RUST_LOG", "info")]);
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
