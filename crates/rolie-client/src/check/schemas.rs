@@ -1,7 +1,9 @@
 //! RELAX NG validation of what `rolie check` reads, against the schemas of RFC 4287
 //! (Atom) and RFC 5023 (AtomPub) vendored in `schemas/` and compiled into the binary.
 //!
-//! No maintained RELAX NG validator exists in Rust, so the documents go to libxml2's, the
+//! The one pure-Rust RELAX NG validator on crates.io (relaxng-validator 0.1) has no name
+//! classes, so it cannot read RFC 4287's `element * - atom:*`, and libxml2's bindings need
+//! bindgen and libclang to build; so the documents go to libxml2's validator, the
 //! reference implementation, through `xmllint` when it is installed (Debian:
 //! `libxml2-utils`). Without it the report says the schemas were not applied; nothing is
 //! skipped silently. `xmllint` runs with `--nonet` and reads the body from standard input;
