@@ -61,9 +61,7 @@ impl Feed {
 /// An RFC 6721 tombstone for the feed head: `<at:deleted-entry ref="…" when="…"/>`, with
 /// `ref` the deleted entry's `atom:id` and `when` the time of the deletion.
 pub fn tombstone(atom_id: &str, when: OffsetDateTime) -> XmlElement {
-    let mut element = XmlElement::new(QName::new(ns::TOMBSTONES, "deleted-entry"));
-    element.prefix = Some("at".to_owned());
-    element.namespaces = vec![(Some("at".to_owned()), ns::TOMBSTONES.to_owned())];
+    let mut element = XmlElement::declared(ns::TOMBSTONES, "at", "deleted-entry");
     for (name, value) in [
         ("ref", atom_id.to_owned()),
         ("when", crate::timestamp::format(when)),

@@ -393,9 +393,7 @@ pub struct PageNotes {
 
 /// An `opensearch:` element holding `value`.
 fn opensearch(local: &str, value: String) -> XmlElement {
-    let mut element = XmlElement::new(QName::new(ns::OPENSEARCH, local));
-    element.prefix = Some("opensearch".to_owned());
-    element.namespaces = vec![(Some("opensearch".to_owned()), ns::OPENSEARCH.to_owned())];
+    let mut element = XmlElement::declared(ns::OPENSEARCH, "opensearch", local);
     element.children.push(XmlNode::Text(value));
     element
 }
@@ -535,20 +533,13 @@ fn feed_head(
 /// `app:collection` for a feed head.
 fn app_collection(urls: &Urls, collection: &Collection) -> XmlElement {
     use rolie_model::vocabulary::ns;
-    let element = |namespace: &str, local: &str, prefix: &str| {
-        let mut e = XmlElement::new(QName::new(namespace, local));
-        e.prefix = Some(prefix.to_owned());
-        e
-    };
-    let mut app = element(ns::APP, "collection", "app");
-    app.namespaces = vec![(Some("app".to_owned()), ns::APP.to_owned())];
+    let mut app = XmlElement::declared(ns::APP, "app", "collection");
     app.attributes.push(XmlAttribute {
         name: QName::local("href"),
         prefix: None,
         value: urls.feed(&collection.spec.name),
     });
-    let mut title = element(ns::ATOM, "title", "atom");
-    title.namespaces = vec![(Some("atom".to_owned()), ns::ATOM.to_owned())];
+    let mut title = XmlElement::declared(ns::ATOM, "atom", "title");
     title
         .children
         .push(XmlNode::Text(collection.spec.title.clone()));
@@ -559,7 +550,9 @@ fn app_collection(urls: &Urls, collection: &Collection) -> XmlElement {
         collection.spec.accept.iter().map(String::as_str).collect()
     };
     for accept in accepts {
-        let mut a = element(ns::APP, "accept", "app");
+        // Inside `app:collection`, which declares the prefix.
+        let mut a = XmlElement::new(QName::new(ns::APP, "accept"));
+        a.prefix = Some("app".to_owned());
         if !accept.is_empty() {
             a.children.push(XmlNode::Text(accept.to_owned()));
         }

@@ -42,9 +42,7 @@ fn server_name(local: &str) -> QName {
 }
 
 fn element(local: &str, attributes: &[(&str, String)]) -> XmlElement {
-    let mut element = XmlElement::new(server_name(local));
-    element.prefix = Some("rs".to_owned());
-    element.namespaces = vec![(Some("rs".to_owned()), ns::SERVER.to_owned())];
+    let mut element = XmlElement::declared(ns::SERVER, "rs", local);
     for (name, value) in attributes {
         element.attributes.push(XmlAttribute {
             name: QName::local(name),
@@ -85,31 +83,18 @@ async fn every_entry(store: &dyn Store, name: &CollectionName) -> Result<Vec<Sto
     }
 }
 
-/// Where an entry's stored content went in the archive.
-struct ArchivedContent {
-    media_type: String,
-    file: String,
-    sha256: String,
-}
-
 /// The archive entry of `stored`: its data as stored (no links of this server), its
-/// content (`file` when stored here), and what Atom cannot say in `rs:archived`.
-fn archive_entry(stored: &StoredEntry, file: Option<ArchivedContent>) -> Entry {
+/// `content` as the archive holds it (with the SHA-256 of the bytes when they are in the
+/// archive), and what Atom cannot say in `rs:archived`.
+fn archive_entry(stored: &StoredEntry, content: Content, sha256: Option<String>) -> Entry {
     let data = &stored.data;
     let mut e = rolie_server::present::stored_metadata(stored);
     e.links = data.links.clone();
-    e.content = Some(match (&stored.content, file) {
-        (ContentInfo::External { media_type, src }, _) => Content::OutOfLine {
-            media_type: media_type.clone(),
-            src: src.clone(),
-        },
-        (ContentInfo::Stored { media_type, .. }, None) => Content::out_of_line(media_type, ""),
-        (ContentInfo::Stored { .. }, Some(file)) => {
-            e.properties
-                .push(RolieProperty::new(property::CONTENT_SHA256, file.sha256));
-            Content::out_of_line(&file.media_type, file.file)
-        }
-    });
+    e.content = Some(content);
+    if let Some(sha256) = sha256 {
+        e.properties
+            .push(RolieProperty::new(property::CONTENT_SHA256, sha256));
+    }
     // Whether the publisher wrote the title and summary (they are then the entry's): a
     // later revision of the content re-derives only what the publisher did not write.
     e.extensions.push(element(
@@ -159,10 +144,8 @@ pub async fn export(settings: Settings, collection: &str, dir: &Path) -> Result<
         scheme::INFORMATION_TYPE,
         found.spec.information_type.clone(),
     )];
-    let mut complete = XmlElement::new(QName::new(ns::FEED_HISTORY, "complete"));
-    complete.prefix = Some("fh".to_owned());
-    complete.namespaces = vec![(Some("fh".to_owned()), ns::FEED_HISTORY.to_owned())];
-    feed.extensions.push(complete);
+    feed.extensions
+        .push(XmlElement::declared(ns::FEED_HISTORY, "fh", "complete"));
     let spec = &found.spec;
     let mut definition = element(
         "collection",
@@ -178,7 +161,7 @@ pub async fn export(settings: Settings, collection: &str, dir: &Path) -> Result<
     }
     feed.extensions.push(definition);
     for entry in &stored {
-        let src = match &entry.content {
+        let (content, sha256) = match &entry.content {
             ContentInfo::Stored { .. } => {
                 let content = store
                     .get_content(entry.id, &Visibility::everything())
@@ -191,15 +174,20 @@ pub async fn export(settings: Settings, collection: &str, dir: &Path) -> Result<
                 );
                 std::fs::write(dir.join(&file), &content.bytes)
                     .with_context(|| format!("cannot write {file}"))?;
-                Some(ArchivedContent {
-                    media_type: content.media_type,
-                    file,
-                    sha256: content.hash,
-                })
+                (
+                    Content::out_of_line(&content.media_type, file),
+                    Some(content.hash),
+                )
             }
-            ContentInfo::External { .. } => None,
+            ContentInfo::External { media_type, src } => (
+                Content::OutOfLine {
+                    media_type: media_type.clone(),
+                    src: src.clone(),
+                },
+                None,
+            ),
         };
-        feed.entries.push(archive_entry(entry, src));
+        feed.entries.push(archive_entry(entry, content, sha256));
     }
     std::fs::write(dir.join(FEED_FILE), feed.to_xml())
         .with_context(|| format!("cannot write {}", dir.join(FEED_FILE).display()))?;

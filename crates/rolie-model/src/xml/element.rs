@@ -113,6 +113,15 @@ impl XmlElement {
         }
     }
 
+    /// An empty element `prefix:local` in `namespace` that declares that prefix itself, so it
+    /// can go anywhere in a document (an extension element of a feed or an entry).
+    pub fn declared(namespace: &str, prefix: &str, local: &str) -> Self {
+        let mut element = XmlElement::new(QName::new(namespace, local));
+        element.prefix = Some(prefix.to_owned());
+        element.namespaces = vec![(Some(prefix.to_owned()), namespace.to_owned())];
+        element
+    }
+
     /// Copies a parsed element and its subtree.
     ///
     /// With `standalone`, every namespace in scope is declared on the copy, so it can be
