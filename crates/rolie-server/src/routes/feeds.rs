@@ -52,6 +52,13 @@ struct FeedParams {
     since: Option<String>,
 }
 
+impl FeedParams {
+    /// Whether any filter is set: the request is a search.
+    fn is_search(&self) -> bool {
+        self.filter != EntryFilter::default()
+    }
+}
+
 fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
     timestamp::parse(value).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
 }
@@ -151,9 +158,7 @@ fn feed_params(query: Option<&str>, state: &AppState) -> Result<FeedParams, ApiE
             ));
         }
     }
-    if params.since.is_some()
-        && (params.position != PagePosition::First || params.filter != EntryFilter::default())
-    {
+    if params.since.is_some() && (params.position != PagePosition::First || params.is_search()) {
         return Err(ApiError::BadRequest(
             "since takes no cursor or filter: a sync page links to the next one itself".into(),
         ));
@@ -270,8 +275,7 @@ async fn list_entries(
     };
     // Tombstones on the head page of the unfiltered feed only: a search result or an older
     // page is not where a feed reader looks for what went away.
-    let head =
-        matches!(params.position, PagePosition::First) && params.filter == EntryFilter::default();
+    let head = params.position == PagePosition::First && !params.is_search();
     let tombstones = match state.config.head_tombstone_window {
         Some(window) if head => reader
             .recent_tombstones(
@@ -287,13 +291,13 @@ async fn list_entries(
     };
     // Search results say how many entries match, counted as the caller sees them
     // (opensearch:totalResults), so the number never includes what it may not read.
-    let results = if params.filter == EntryFilter::default() {
-        None
-    } else {
+    let results = if params.is_search() {
         let total = reader
             .count_matching(&collection, params.filter.clone())
             .await?;
         Some((total, params.limit))
+    } else {
+        None
     };
     let feed = present::feed(
         &state.urls,
@@ -349,7 +353,7 @@ fn feed_page(
             "search": serde_json::json!({
                 "q": params.filter.text.clone().unwrap_or_default(),
                 "levels": levels,
-                "active": params.filter != EntryFilter::default(),
+                "active": params.is_search(),
             }),
             "paging": serde_json::json!({
                 "first": link(PagePosition::First),
