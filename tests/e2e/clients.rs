@@ -161,27 +161,19 @@ async fn python_requests_and_feedparser_read_every_document_and_error() {
     let incident_file = dir.path().join("incident.xml");
     std::fs::write(&incident_file, incident()).expect("write incident");
     let base = server.base_url.clone();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/clients.py");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .env("ROLIE_BASE", base)
-            .env("ROLIE_TOKEN", admin)
-            .env("ROLIE_READER", token("reader", "rolie:read"))
-            .env("ROLIE_ENTRY", entry)
-            .env("ROLIE_CONTENT", content)
-            .env("ROLIE_INCIDENT_FILE", incident_file)
-            .output()
-            .expect("run python")
-    })
-    .await
-    .expect("python task");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "clients.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::support::run_python_check(
+        python,
+        "clients.py",
+        vec![
+            ("ROLIE_BASE", base),
+            ("ROLIE_TOKEN", admin),
+            ("ROLIE_READER", token("reader", "rolie:read")),
+            ("ROLIE_ENTRY", entry),
+            ("ROLIE_CONTENT", content),
+            ("ROLIE_INCIDENT_FILE", incident_file.display().to_string()),
+        ],
+    )
+    .await;
     assert!(stdout.contains("0 failed"), "{stdout}");
     server.kill();
 }

@@ -2,8 +2,6 @@
 //! kind of XML document the running binary emits, validated by libxml2 through Python
 //! `lxml` (tests/e2e/schemas.py): a second, independent reading of our Atom and AtomPub.
 
-use std::process::Command;
-
 use crate::support::{SECRET, Server, free_port, token};
 
 /// R-4287 (Appendix B), R-5023 (Appendix B): the service document, category documents,
@@ -27,25 +25,17 @@ async fn every_document_is_valid_against_the_atom_and_atompub_schemas() {
     let base = server.base_url.clone();
     let admin = token("admin", "rolie:admin rolie:read rolie:write");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/schemas.py");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .env("ROLIE_BASE", base)
-            .env("ROLIE_TOKEN", admin)
-            .env("ROLIE_SCHEMAS", format!("{root}/schemas"))
-            .env("ROLIE_CORPUS", format!("{root}/tests/corpus"))
-            .output()
-            .expect("run python")
-    })
-    .await
-    .expect("python task");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "schemas.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::support::run_python_check(
+        python,
+        "schemas.py",
+        vec![
+            ("ROLIE_BASE", base),
+            ("ROLIE_TOKEN", admin),
+            ("ROLIE_SCHEMAS", format!("{root}/schemas")),
+            ("ROLIE_CORPUS", format!("{root}/tests/corpus")),
+        ],
+    )
+    .await;
     assert!(stdout.contains(", 0 failed"), "{stdout}");
     server.kill();
 }

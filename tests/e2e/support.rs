@@ -60,6 +60,30 @@ pub fn python_with(modules: &str) -> Option<String> {
     has_modules.then(|| "python3".to_owned())
 }
 
+/// Runs the Python check `tests/e2e/{script}` with `python` and `env`, off the test's
+/// runtime; asserts it exited 0 (each check exits non-zero when anything failed) and
+/// returns what it printed.
+pub async fn run_python_check(python: String, script: &str, env: Vec<(&str, String)>) -> String {
+    let path = format!("{}/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
+    let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(path)
+            .envs(env)
+            .output()
+            .expect("run python")
+    })
+    .await
+    .expect("python task");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 /// A free TCP port on 127.0.0.1 (released before the server binds it).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
